@@ -1,0 +1,21 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    def _default_timesheet_billing_product(self):
+        return self.env.ref(
+            "hr_timesheet_billing.product_product_billable_time",
+            raise_if_not_found=False,
+        )
+
+    timesheet_billing_product_id = fields.Many2one(
+        comodel_name="product.product",
+        string="Default Timesheet Product",
+        default=lambda self: self._default_timesheet_billing_product(),
+        domain="[('type', '=', 'service'), ('company_id', 'in', [id, False])]",
+        check_company=True,
+        help="Service product invoiced for approved hours when a project names "
+        "none: it carries the income account and the taxes of the invoice lines.",
+    )

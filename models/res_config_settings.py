@@ -1,0 +1,10 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    timesheet_billing_product_id = fields.Many2one(
+        related="company_id.timesheet_billing_product_id",
+        readonly=False,
+    )

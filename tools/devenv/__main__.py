@@ -1,0 +1,46 @@
+"""Set up and run hr_timesheet_billing for development: ``./dev demo``, ``./dev test``.
+
+Everything it builds lives in ``.devenv/`` (ignored by git) and is reused by the next
+run: the virtual environments, the private PostgreSQL cluster, the databases.
+"""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import commands
+from odoo_source import OdooNotFound
+from postgres import PostgresError
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="./dev", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="serve Odoo with the addon on a demo database")
+    demo.add_argument("--port", type=int, default=8069, help="first HTTP port to try")
+    demo.add_argument(
+        "--reset", action="store_true", help="drop and rebuild the demo database"
+    )
+    test = sub.add_parser(
+        "test", help="lint, install the addon afresh and run the tests"
+    )
+    test.add_argument("--no-lint", action="store_true", help="skip the linters")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
+    sub.add_parser("lint", help="run ruff, pylint-odoo and the OCA pre-commit checks")
+    sub.add_parser("stop", help="stop the private PostgreSQL cluster")
+    args = parser.parse_args(argv)
+    try:
+        return getattr(commands, f"run_{args.command}")(args)
+    except (OdooNotFound, PostgresError, RuntimeError) as error:
+        print(f"\n[devenv] {error}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as error:
+        print(f"\n[devenv] failed: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

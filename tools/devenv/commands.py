@@ -1,0 +1,314 @@
+"""The commands of ./dev; each sets up what it needs, idempotently."""
+
+import contextlib
+import hashlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import environments
+import lint
+import postgres
+from odoo_runner import ADDON, OdooRunner, module_depends
+from odoo_source import find_odoo
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+STATE = CHECKOUT / ".devenv"
+DEMO_DB = f"{ADDON}_demo"
+TEST_DB = f"{ADDON}_test"
+TEMPLATE_PREFIX = f"{ADDON}_base_"
+
+
+def say(message):
+    print(f"[devenv] {message}", flush=True)
+
+
+@contextlib.contextmanager
+def odoo_workspace():
+    """Odoo found, its environment built, a PostgreSQL server answering.
+
+    A private cluster started here is stopped on the way out; one that was
+    already running (another ./dev command) is left running.
+    """
+    odoo = find_odoo(CHECKOUT)
+    say(f"Odoo {odoo.version} found in {odoo.root}")
+    STATE.mkdir(exist_ok=True)
+    env = environments.ensure_odoo_env(STATE, odoo, CHECKOUT)
+    bindir = postgres.find_bindir()
+    server = postgres.external_server(bindir)
+    cluster = None
+    if server:
+        say("using the PostgreSQL server named by PG* variables / Odoo options")
+    else:
+        cluster = postgres.PrivateCluster(STATE / "postgres", bindir)
+        started = cluster.start()
+        server = postgres.private_server(bindir, cluster)
+        if not started:
+            cluster = None  # not ours to stop
+    try:
+        yield OdooRunner(STATE, CHECKOUT, odoo, env, server)
+    finally:
+        if cluster:
+            cluster.stop()
+
+
+def run_stop(args):
+    cluster = postgres.PrivateCluster(STATE / "postgres", postgres.find_bindir())
+    if cluster.is_running():
+        cluster.stop()
+    else:
+        say("the private PostgreSQL cluster is not running")
+    return 0
+
+
+def run_lint(args):
+    return lint.run(CHECKOUT, environments.ensure_lint_env(STATE))
+
+
+# ---------------------------------------------------------------- test
+
+
+def run_test(args):
+    if not args.no_lint and run_lint(args):
+        say("lint failed")
+        return 1
+    with odoo_workspace() as odoo:
+        template = _base_template(odoo)
+        _fresh_test_database(odoo, template)
+        junit = STATE / "logs" / "pytest.xml"
+        junit.unlink(missing_ok=True)
+        pytest = subprocess.run(
+            [
+                odoo.env.python,
+                "-m",
+                "pytest",
+                str(odoo.addon_path / "tests"),
+                f"--rootdir={odoo.addon_path}",
+                f"--odoo-config={odoo.config}",
+                f"--odoo-database={TEST_DB}",
+                f"--junitxml={junit}",
+                "-o",
+                f"cache_dir={STATE / 'pytest_cache'}",
+                *args.pytest_args,
+            ],
+            env=odoo.process_env(),
+            check=False,
+        )
+        if pytest.returncode:
+            say(f"tests failed (pytest exit code {pytest.returncode})")
+            return pytest.returncode
+        passed = _passed_tests(junit)
+        if not passed:
+            say("no test passed: a run without tests is a failure")
+            return 1
+        _check_uninstall(odoo)
+    say(f"all good: lint, {passed} tests passed, uninstall clean")
+    return 0
+
+
+def _base_template(odoo):
+    """A database with the addon's dependencies installed, built once per Odoo."""
+    depends = module_depends(CHECKOUT)
+    key = hashlib.sha1(f"{odoo.odoo.root}|{odoo.odoo.version}|{depends}".encode())
+    name = TEMPLATE_PREFIX + key.hexdigest()[:10]
+    server = odoo.server
+    if server.database_exists(name):
+        return name
+    for stale in server.databases(TEMPLATE_PREFIX + "%"):
+        server.drop_database(stale)
+        shutil.rmtree(odoo.filestore(stale), ignore_errors=True)
+    building = name + "_building"
+    say(f"building the base database {name} ({', '.join(depends)}), once per Odoo")
+    started = time.monotonic()
+    odoo.run_logged(
+        "base-install.log",
+        "-d",
+        building,
+        "-i",
+        ",".join(depends),
+        "--without-demo=all",
+        "--no-http",
+    )
+    server.rename_database(building, name)
+    odoo.filestore(building).rename(odoo.filestore(name))
+    say(f"base database built in {time.monotonic() - started:.0f} s")
+    return name
+
+
+def _fresh_test_database(odoo, template):
+    server = odoo.server
+    server.drop_database(TEST_DB)
+    shutil.rmtree(odoo.filestore(TEST_DB), ignore_errors=True)
+    server.copy_database(template, TEST_DB)
+    if odoo.filestore(template).is_dir():
+        shutil.copytree(odoo.filestore(template), odoo.filestore(TEST_DB))
+    say(f"installing {ADDON} afresh in {TEST_DB}")
+    odoo.run_logged(
+        "test-install.log",
+        "-d",
+        TEST_DB,
+        "-i",
+        ADDON,
+        "--without-demo=all",
+        "--no-http",
+    )
+    if ADDON not in odoo.installed_modules(TEST_DB, [ADDON]):
+        raise RuntimeError(f"{ADDON} is not installed in {TEST_DB} after -i")
+
+
+def _passed_tests(junit):
+    if not junit.is_file():
+        return 0
+    root = ET.parse(junit).getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    total = 0
+    for suite in suites:
+        counts = [
+            int(suite.get(key, 0)) for key in ("tests", "failures", "errors", "skipped")
+        ]
+        total += counts[0] - sum(counts[1:])
+    return total
+
+
+UNINSTALL_SCRIPT = f"""
+module = env["ir.module.module"].search([("name", "=", "{ADDON}")])
+module.button_immediate_uninstall()
+"""
+
+
+def _check_uninstall(odoo):
+    """The addon uninstalls cleanly: no error, nothing of it left behind."""
+    say(f"uninstalling {ADDON} from {TEST_DB}")
+    odoo.run_logged(
+        "test-uninstall.log",
+        "shell",
+        "-d",
+        TEST_DB,
+        "--no-http",
+        stdin=UNINSTALL_SCRIPT,
+    )
+    state = odoo.server.psql(
+        f"select state from ir_module_module where name = '{ADDON}'", TEST_DB
+    )
+    leftovers = odoo.server.psql(
+        f"select count(*) from ir_model_data where module = '{ADDON}'", TEST_DB
+    )
+    if state != "uninstalled" or leftovers != "0":
+        raise RuntimeError(
+            f"uninstall left {ADDON} in state {state!r} with {leftovers} records"
+        )
+
+
+# ---------------------------------------------------------------- demo
+
+
+def run_demo(args):
+    with odoo_workspace() as odoo:
+        _prepare_demo_database(odoo, reset=args.reset)
+        port = _free_port(args.port)
+        log = STATE / "logs" / "demo-server.log"
+        say(f"starting Odoo on port {port} (log: {log})")
+        with log.open("a") as out:
+            server = subprocess.Popen(
+                odoo.command(
+                    "-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$", f"--http-port={port}"
+                ),
+                env=odoo.process_env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            if not _wait_for_login_page(server, port):
+                print(log.read_text()[-4000:], file=sys.stderr)
+                raise RuntimeError("Odoo stopped before serving its login page")
+            _print_banner(port)
+            server.wait()
+        except KeyboardInterrupt:
+            say("stopping Odoo")
+        finally:
+            if server.poll() is None:
+                server.send_signal(signal.SIGINT)
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+    return 0
+
+
+def _addon_fingerprint():
+    """A digest of the addon's files, to update the demo database when they change."""
+    digest = hashlib.sha1()
+    tracked = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    for name in sorted(tracked):
+        path = CHECKOUT / name
+        if path.is_file():
+            digest.update(name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _prepare_demo_database(odoo, reset):
+    stamp = STATE / "demo-database.stamp"
+    fingerprint = _addon_fingerprint()
+    if reset and odoo.server.database_exists(DEMO_DB):
+        odoo.server.drop_database(DEMO_DB)
+        shutil.rmtree(odoo.filestore(DEMO_DB), ignore_errors=True)
+    if not odoo.server.database_exists(DEMO_DB) or ADDON not in odoo.installed_modules(
+        DEMO_DB, [ADDON]
+    ):
+        say(
+            f"creating the demo database {DEMO_DB} with demo data (a few minutes, once)"
+        )
+        odoo.run_logged("demo-install.log", "-d", DEMO_DB, "-i", ADDON, "--no-http")
+    elif not stamp.is_file() or stamp.read_text() != fingerprint:
+        say(f"the addon changed: updating it in {DEMO_DB}")
+        odoo.run_logged("demo-update.log", "-d", DEMO_DB, "-u", ADDON, "--no-http")
+    stamp.write_text(fingerprint)
+
+
+def _free_port(first):
+    for port in range(first, first + 20):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError(f"no free HTTP port between {first} and {first + 19}")
+
+
+def _wait_for_login_page(server, port, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/web/login", timeout=5
+            ):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def _print_banner(port):
+    print(
+        f"""
+  Odoo 18.0 with {ADDON} is ready:  http://localhost:{port}
+  database  {DEMO_DB} (demo data)
+  logins    admin / admin   (administrator)
+            demo / demo     (Marc Demo, an employee)
+  Ctrl-C stops Odoo (and the private PostgreSQL cluster if this command started it).
+""",
+        flush=True,
+    )
