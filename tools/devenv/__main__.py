@@ -28,10 +28,13 @@ def main(argv):
         "test", help="lint, install the addon afresh and run the tests"
     )
     test.add_argument("--no-lint", action="store_true", help="skip the linters")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
+    test.epilog = "Other arguments go to pytest, e.g. ./dev test -k settings -x"
     sub.add_parser("lint", help="run ruff, pylint-odoo and the OCA pre-commit checks")
     sub.add_parser("stop", help="stop the private PostgreSQL cluster")
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.pytest_args = [arg for arg in unknown if arg != "--"]
     try:
         return getattr(commands, f"run_{args.command}")(args)
     except (OdooNotFound, PostgresError, RuntimeError) as error:

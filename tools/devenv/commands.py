@@ -75,6 +75,7 @@ def run_lint(args):
 
 
 def run_test(args):
+    find_odoo(CHECKOUT)  # before anything else: no Odoo, no test run
     if not args.no_lint and run_lint(args):
         say("lint failed")
         return 1
@@ -108,7 +109,8 @@ def run_test(args):
             say("no test passed: a run without tests is a failure")
             return 1
         _check_uninstall(odoo)
-    say(f"all good: lint, {passed} tests passed, uninstall clean")
+    linted = "lint skipped" if args.no_lint else "lint clean"
+    say(f"all good: {linted}, {passed} tests passed, uninstall clean")
     return 0
 
 
@@ -187,11 +189,11 @@ def _check_uninstall(odoo):
     say(f"uninstalling {ADDON} from {TEST_DB}")
     odoo.run_logged(
         "test-uninstall.log",
-        "shell",
         "-d",
         TEST_DB,
         "--no-http",
         stdin=UNINSTALL_SCRIPT,
+        subcommand="shell",
     )
     state = odoo.server.psql(
         f"select state from ir_module_module where name = '{ADDON}'", TEST_DB

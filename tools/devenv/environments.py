@@ -14,6 +14,19 @@ def _run(command, **kwargs):
     subprocess.run([str(part) for part in command], check=True, **kwargs)
 
 
+def _run_quietly(command):
+    """Run a command, showing its output only when it fails."""
+    done = subprocess.run(
+        [str(part) for part in command],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        print(done.stdout + done.stderr)
+        raise subprocess.CalledProcessError(done.returncode, command)
+
+
 class VirtualEnv:
     def __init__(self, path):
         self.path = Path(path)
@@ -37,12 +50,12 @@ class VirtualEnv:
         print(f"[devenv] creating {self.path} with Python {sys.version.split()[0]}")
         inherit = ["--system-site-packages"] if system_site_packages else []
         _run([sys.executable, "-m", "venv", *inherit, self.path])
-        _run([self.python, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        self.pip_install("--upgrade", "pip")
         install(self)
         self.stamp.write_text(key)
 
     def pip_install(self, *arguments):
-        _run([self.python, "-m", "pip", "install", "-q", *arguments])
+        _run_quietly([self.python, "-m", "pip", "install", *arguments])
 
 
 def _key(*parts):

@@ -53,21 +53,29 @@ class OdooRunner:
         config.write_text("\n".join(lines) + "\n")
         return config
 
-    def command(self, *arguments):
-        return [str(self.env.python), "-m", "odoo", "-c", str(self.config), *arguments]
+    def command(self, *arguments, subcommand="server"):
+        return [
+            str(self.env.python),
+            "-m",
+            "odoo",
+            subcommand,
+            "-c",
+            str(self.config),
+            *arguments,
+        ]
 
     def process_env(self):
         env = self.server.env()
         env["TZ"] = "UTC"  # as odoo-bin does: the server works in UTC
         return env
 
-    def run_logged(self, log_name, *arguments, stdin=None):
+    def run_logged(self, log_name, *arguments, stdin=None, subcommand="server"):
         """Run Odoo to completion; fail when it fails or logs an error."""
         log = self.state / "logs" / log_name
         log.parent.mkdir(exist_ok=True)
         with log.open("w") as out:
             done = subprocess.run(
-                self.command(*arguments, "--stop-after-init"),
+                self.command(*arguments, "--stop-after-init", subcommand=subcommand),
                 env=self.process_env(),
                 stdout=out,
                 stderr=subprocess.STDOUT,

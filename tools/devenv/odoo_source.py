@@ -86,9 +86,7 @@ def candidate_folders(checkout):
             "/usr/lib/python3/dist-packages",
         ),
     )
-    importable = _importable_odoo_root()
-    if importable:
-        yield importable
+    yield _importable_odoo_root() or Path("(python3 -c 'import odoo')")
 
 
 def _importable_odoo_root():

@@ -134,6 +134,7 @@ class Server:
             [self.bindir / "dropdb", "--if-exists", "--force", name],
             env=self.env(),
             check=True,
+            stderr=subprocess.DEVNULL,  # "does not exist, skipping"
         )
 
     def copy_database(self, template, name):
