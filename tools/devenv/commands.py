@@ -210,7 +210,14 @@ def _check_uninstall(odoo):
 # ---------------------------------------------------------------- demo
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run_demo(args):
+    # Ctrl-C, a terminal closing or a kill all stop Odoo and the cluster cleanly.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     with odoo_workspace() as odoo:
         _prepare_demo_database(odoo, reset=args.reset)
         port = _free_port(args.port)
