@@ -5,14 +5,35 @@ Their configuration is in the checkout: ``.ruff.toml``, ``.pylintrc``,
 run shows every problem.
 """
 
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
-from odoo_runner import ADDON, link_addon
+from odoo_runner import ADDON
+
+
+def _addon_in_a_repository(checkout, scratch):
+    """A copy of the addon as OCA lays it out: ``<repository>/hr_timesheet_billing``.
+
+    oca-checks-odoo-module looks for manifests below the repository's top folder,
+    never in it, and knows a module by its folder's name.
+    """
+    repository = Path(scratch)
+    copy = repository / ADDON
+    shutil.copytree(
+        checkout, copy, symlinks=True, ignore=shutil.ignore_patterns(".devenv", ".git")
+    )
+    subprocess.run(["git", "init", "-q", str(repository)], check=True)
+    return copy
 
 
 def run(checkout, env):
-    addon = link_addon(checkout, checkout / ".devenv")
+    with tempfile.TemporaryDirectory(prefix="oca-checks-") as scratch:
+        return _run_linters(checkout, env, _addon_in_a_repository(checkout, scratch))
+
+
+def _run_linters(checkout, env, addon_copy):
     checks = [
         ("ruff check", [env.bin("ruff"), "check", "--no-cache", "."]),
         ("ruff format", [env.bin("ruff"), "format", "--check", "--no-cache", "."]),
@@ -20,9 +41,7 @@ def run(checkout, env):
             "pylint-odoo",
             [env.bin("pylint"), f"--rcfile={checkout / '.pylintrc'}", checkout],
         ),
-        # These checks know a module by its folder's name: give them the link
-        # that carries the addon's technical name.
-        ("oca-checks-odoo-module", [env.bin("oca-checks-odoo-module"), addon]),
+        ("oca-checks-odoo-module", [env.bin("oca-checks-odoo-module"), addon_copy]),
     ]
     translations = sorted(str(path) for path in Path(checkout, "i18n").glob("*.po*"))
     if translations:
