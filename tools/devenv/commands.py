@@ -96,6 +96,11 @@ def run_test(args):
                 f"--junitxml={junit}",
                 "-o",
                 f"cache_dir={STATE / 'pytest_cache'}",
+                # Odoo's pinned libraries import modules Python deprecates.
+                "-W",
+                "ignore::DeprecationWarning:passlib.utils",
+                "-W",
+                "ignore::DeprecationWarning:babel.messages.catalog",
                 *args.pytest_args,
             ],
             env=odoo.process_env(),

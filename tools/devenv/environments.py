@@ -79,7 +79,7 @@ def ensure_odoo_env(state, odoo, addon):
     requirements = odoo.requirements_file
     dev_requirements = HERE / "requirements-dev.txt"
     extra = addon_python_dependencies(addon)
-    key = _key(odoo.root, requirements or "", dev_requirements, *extra)
+    key = _key(env.path, odoo.root, requirements or "", dev_requirements, *extra)
     if env.is_current(key):
         return env
 
@@ -107,7 +107,7 @@ def ensure_odoo_env(state, odoo, addon):
 def ensure_lint_env(state):
     env = VirtualEnv(state / "lint")
     requirements = HERE / "requirements-lint.txt"
-    key = _key(requirements)
+    key = _key(env.path, requirements)
     if not env.is_current(key):
         env.create(key, lambda env: env.pip_install("-r", requirements))
     return env
