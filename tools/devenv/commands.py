@@ -75,9 +75,12 @@ def run_lint(args):
 
 
 def run_test(args):
-    find_odoo(CHECKOUT)  # before anything else: no Odoo, no test run
+    odoo_source = find_odoo(CHECKOUT)  # before anything else: no Odoo, no test run
     if not args.no_lint and run_lint(args):
         say("lint failed")
+        return 1
+    if _test_devenv(odoo_source):
+        say("the tests of ./dev itself failed")
         return 1
     with odoo_workspace() as odoo:
         template = _base_template(odoo)
@@ -117,6 +120,30 @@ def run_test(args):
     linted = "lint skipped" if args.no_lint else "lint clean"
     say(f"all good: {linted}, {passed} tests passed, uninstall clean")
     return 0
+
+
+def _test_devenv(odoo_source):
+    """The tests of this tooling: plain pytest, without Odoo's plugin."""
+    STATE.mkdir(exist_ok=True)
+    env = environments.ensure_odoo_env(STATE, odoo_source, CHECKOUT)
+    say("testing ./dev itself (tools/devenv/tests)")
+    tools = CHECKOUT / "tools" / "devenv"
+    done = subprocess.run(
+        [
+            env.python,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:odoo",
+            "-p",
+            "no:cacheprovider",
+            f"--rootdir={tools}",
+            str(tools / "tests"),
+        ],
+        check=False,
+    )
+    return done.returncode
 
 
 def _base_template(odoo):

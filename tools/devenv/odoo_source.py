@@ -20,6 +20,17 @@ OVERRIDE_VARIABLE = "ODOO_PATH"
 WANTED_SERIES = (18, 0)
 
 
+SYSTEM_FOLDERS = (
+    "/opt/odoo",
+    "/opt/odoo/odoo",
+    "/opt/odoo18",
+    "/opt/odoo-18.0",
+    "/srv/odoo",
+    "/usr/local/src/odoo",
+    "/usr/lib/python3/dist-packages",
+)
+
+
 class OdooNotFound(Exception):
     pass
 
@@ -74,18 +85,7 @@ def candidate_folders(checkout):
     home = Path.home()
     yield from (checkout.parent / name for name in ("odoo", "odoo-18.0", "OCB"))
     yield from (home / name for name in ("odoo", "odoo-18.0", "src/odoo"))
-    yield from map(
-        Path,
-        (
-            "/opt/odoo",
-            "/opt/odoo/odoo",
-            "/opt/odoo18",
-            "/opt/odoo-18.0",
-            "/srv/odoo",
-            "/usr/local/src/odoo",
-            "/usr/lib/python3/dist-packages",
-        ),
-    )
+    yield from map(Path, SYSTEM_FOLDERS)
     yield _importable_odoo_root() or Path("(python3 -c 'import odoo')")
 
 
