@@ -1,0 +1,395 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
+
+NON_BILLABLE_REASONS = [
+    ("project_type", "Project not billed by the hour"),
+    ("no_customer", "Project without customer"),
+    ("task", "Non-billable task"),
+    ("manual", "Marked non-billable"),
+    ("no_rate", "No rate card"),
+]
+
+# Fields computed by _compute_billing, repriced together.
+PRICING_FIELDS = (
+    "is_billable",
+    "non_billable_reason",
+    "bill_rate_card_id",
+    "bill_rate",
+    "bill_currency_id",
+)
+
+
+class AccountAnalyticLine(models.Model):
+    _inherit = "account.analytic.line"
+
+    billing_role_id = fields.Many2one(
+        comodel_name="timesheet.billing.role",
+        compute="_compute_billing_role_id",
+        store=True,
+        readonly=False,
+        index=True,
+        help="The role this time is billed as: the employee's role on the project, "
+        "else their default role.",
+    )
+    contract_id = fields.Many2one(
+        comodel_name="timesheet.billing.contract",
+        compute="_compute_contract_id",
+        store=True,
+        index=True,
+    )
+    exclude_from_billing = fields.Boolean(
+        string="Not Billable",
+        copy=False,
+        help="Marked by an approver: this time is never invoiced.",
+    )
+    billable_hours = fields.Float(
+        compute="_compute_billable_hours",
+        inverse="_inverse_billable_hours",
+        store=True,
+        help="Hours invoiced: the hours worked unless an approver adjusted them.",
+    )
+    billable_hours_adjustment = fields.Float(
+        copy=False,
+        help="Billable hours minus hours worked, set by an approver with a reason.",
+    )
+    billable_hours_reason = fields.Char(string="Adjustment Reason", copy=False)
+    is_billable = fields.Boolean(
+        string="Billable",
+        compute="_compute_billing",
+        store=True,
+        index=True,
+    )
+    non_billable_reason = fields.Selection(
+        selection=NON_BILLABLE_REASONS,
+        string="Why Not Billable",
+        compute="_compute_billing",
+        store=True,
+    )
+    bill_rate_card_id = fields.Many2one(
+        comodel_name="timesheet.billing.rate",
+        string="Rate Card",
+        compute="_compute_billing",
+        store=True,
+        ondelete="restrict",
+        groups=APPROVER_GROUP,
+    )
+    bill_rate = fields.Monetary(
+        string="Hourly Rate",
+        currency_field="bill_currency_id",
+        compute="_compute_billing",
+        store=True,
+        groups=APPROVER_GROUP,
+    )
+    bill_currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        string="Billing Currency",
+        compute="_compute_billing",
+        store=True,
+    )
+    bill_amount = fields.Monetary(
+        string="Billable Amount",
+        currency_field="bill_currency_id",
+        compute="_compute_bill_amount",
+        store=True,
+        groups=APPROVER_GROUP,
+    )
+    # The rate in force when the line was approved; rate cards changed later
+    # never reprice it. Written only by _freeze_bill_rate().
+    bill_rate_frozen = fields.Boolean(string="Rate Frozen", copy=False, index=True)
+    frozen_bill_rate = fields.Float(copy=False, groups=APPROVER_GROUP)
+    frozen_bill_currency_id = fields.Many2one(
+        comodel_name="res.currency", copy=False, groups=APPROVER_GROUP
+    )
+    frozen_bill_rate_card_id = fields.Many2one(
+        comodel_name="timesheet.billing.rate",
+        copy=False,
+        ondelete="restrict",
+        groups=APPROVER_GROUP,
+    )
+
+    # ------------------------------------------------------------ computes
+
+    @api.depends("employee_id", "project_id")
+    def _compute_billing_role_id(self):
+        timesheets = self.filtered(lambda line: line.project_id and line.employee_id)
+        (self - timesheets).billing_role_id = False
+        if not timesheets:
+            return
+        # Employees may not read assignments nor others' employee records; the
+        # search is limited to these lines' projects and employees.
+        assignments = (
+            self.env["timesheet.billing.assignment"]
+            .sudo()
+            .search(
+                [
+                    ("project_id", "in", timesheets.project_id.ids),
+                    ("employee_id", "in", timesheets.employee_id.ids),
+                ]
+            )
+        )
+        role_on_project = {
+            (assignment.project_id.id, assignment.employee_id.id): assignment.role_id
+            for assignment in assignments
+        }
+        for line in timesheets:
+            line.billing_role_id = role_on_project.get(
+                (line.project_id.id, line.employee_id.id),
+                line.employee_id.sudo().billing_role_id,
+            )
+
+    @api.depends(
+        "project_id",
+        "date",
+        "project_id.contract_ids.date_start",
+        "project_id.contract_ids.date_end",
+        "project_id.contract_ids.active",
+    )
+    def _compute_contract_id(self):
+        for line in self:
+            line.contract_id = line.project_id.sudo().contract_ids.filtered(
+                lambda contract, day=line.date: (
+                    contract.date_start <= day
+                    and (not contract.date_end or day <= contract.date_end)
+                )
+            )[:1]
+
+    @api.depends("unit_amount", "billable_hours_adjustment", "project_id")
+    def _compute_billable_hours(self):
+        for line in self:
+            line.billable_hours = (
+                line.unit_amount + line.billable_hours_adjustment
+                if line.project_id
+                else 0.0
+            )
+
+    def _inverse_billable_hours(self):
+        for line in self:
+            line.billable_hours_adjustment = line.billable_hours - line.unit_amount
+
+    @api.depends(
+        "project_id.billing_type",
+        "project_id.partner_id",
+        "partner_id",
+        "task_id.billing_excluded",
+        "exclude_from_billing",
+        "date",
+        "company_id",
+        "employee_id",
+        "billing_role_id",
+        "bill_rate_frozen",
+        "frozen_bill_rate",
+        "frozen_bill_currency_id",
+        "frozen_bill_rate_card_id",
+    )
+    def _compute_billing(self):
+        to_price = []
+        for line in self:
+            reason = line._get_non_billable_reason()
+            if line.bill_rate_frozen:
+                line.update(line._frozen_pricing_values(reason))
+            elif reason:
+                line.update(line._unpriced_values(reason))
+            else:
+                to_price.append(line)
+        requests = [line._prepare_rate_request() for line in to_price]
+        cards = self.env["timesheet.billing.rate"]._find_for(requests)
+        for line, card in zip(to_price, cards, strict=True):
+            if card:
+                line.update(
+                    {
+                        "is_billable": True,
+                        "non_billable_reason": False,
+                        "bill_rate_card_id": card.id,
+                        "bill_rate": card.hourly_rate,
+                        "bill_currency_id": card.currency_id.id,
+                    }
+                )
+            else:
+                line.update(line._unpriced_values("no_rate"))
+
+    @api.depends("billable_hours", "bill_rate", "bill_currency_id", "is_billable")
+    def _compute_bill_amount(self):
+        for line in self:
+            amount = line.billable_hours * line.bill_rate if line.is_billable else 0.0
+            currency = line.bill_currency_id
+            line.bill_amount = currency.round(amount) if currency else amount
+
+    def _get_non_billable_reason(self):
+        """Why this line is not billable, before looking for a rate; False if it is.
+
+        Hook for extensions: return a key of NON_BILLABLE_REASONS.
+        """
+        self.ensure_one()
+        project = self.project_id.sudo()
+        if not project:
+            return "project_type"
+        if project.billing_type != "time_material":
+            return "project_type"
+        if not (self.partner_id or project.partner_id):
+            return "no_customer"
+        if self.task_id.sudo().billing_excluded:
+            return "task"
+        if self.exclude_from_billing:
+            return "manual"
+        return False
+
+    def _unpriced_values(self, reason):
+        return {
+            "is_billable": False,
+            "non_billable_reason": reason,
+            "bill_rate_card_id": False,
+            "bill_rate": 0.0,
+            "bill_currency_id": False,
+        }
+
+    def _frozen_pricing_values(self, reason):
+        return {
+            "is_billable": not reason,
+            "non_billable_reason": reason,
+            "bill_rate_card_id": self.frozen_bill_rate_card_id.id,
+            "bill_rate": self.frozen_bill_rate,
+            "bill_currency_id": self.frozen_bill_currency_id.id,
+        }
+
+    def _prepare_rate_request(self):
+        """What a rate card is looked up by, for this line."""
+        self.ensure_one()
+        customer = self.partner_id or self.project_id.sudo().partner_id
+        return {
+            "company_id": self.company_id.id,
+            "date": self.date,
+            "employee_id": self.employee_id.id,
+            "role_id": self.billing_role_id.id,
+            "project_id": self.project_id.id,
+            "partner_id": customer.commercial_partner_id.id,
+        }
+
+    # --------------------------------------------------------- constraints
+
+    @api.constrains(
+        "billable_hours", "billable_hours_adjustment", "billable_hours_reason"
+    )
+    def _check_billable_hours(self):
+        for line in self.filtered("project_id"):
+            if line.billable_hours < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(employee)s, %(date)s, %(project)s: billable hours cannot "
+                        "be negative (%(hours)s h).",
+                        **line._billing_label_values(),
+                        hours=line.billable_hours,
+                    )
+                )
+            if line.billable_hours_adjustment and not line.billable_hours_reason:
+                raise ValidationError(
+                    self.env._(
+                        "%(employee)s, %(date)s, %(project)s: billable hours "
+                        "(%(billable)s h) differ from the hours worked (%(worked)s "
+                        "h); give the reason for the adjustment.",
+                        **line._billing_label_values(),
+                        billable=line.billable_hours,
+                        worked=line.unit_amount,
+                    )
+                )
+
+    def _billing_label_values(self):
+        return {
+            "employee": self.employee_id.name,
+            "date": self.date,
+            "project": self.project_id.display_name,
+        }
+
+    # ---------------------------------------------------------------- CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_billing_fields_access(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_billing_fields_access(vals)
+        return super().write(vals)
+
+    @api.model
+    def _get_billing_protected_fields(self):
+        """Fields only approvers may set (hook for extensions)."""
+        return {
+            "billing_role_id",
+            "exclude_from_billing",
+            "billable_hours",
+            "billable_hours_adjustment",
+            "billable_hours_reason",
+        }
+
+    @api.model
+    def _get_billing_frozen_fields(self):
+        """Fields written by the code only (_freeze_bill_rate), never by users."""
+        return {
+            "bill_rate_frozen",
+            "frozen_bill_rate",
+            "frozen_bill_currency_id",
+            "frozen_bill_rate_card_id",
+        }
+
+    def _check_billing_fields_access(self, vals):
+        if self.env.su:
+            return
+        frozen = self._get_billing_frozen_fields() & set(vals)
+        if frozen:
+            raise AccessError(
+                self.env._(
+                    "The frozen rate of a timesheet (%(fields)s) is set when it is "
+                    "approved, never by hand.",
+                    fields=", ".join(sorted(frozen)),
+                )
+            )
+        protected = self._get_billing_protected_fields() & set(vals)
+        if protected and not self.env.user.has_group(APPROVER_GROUP):
+            raise AccessError(
+                self.env._(
+                    "Only timesheet approvers may change %(fields)s of a timesheet "
+                    "(%(user)s is not one).",
+                    fields=", ".join(sorted(protected)),
+                    user=self.env.user.name,
+                )
+            )
+
+    # ------------------------------------------------------------ business
+
+    def _reprice(self):
+        """Recompute the rate of these lines (frozen ones keep theirs)."""
+        for name in PRICING_FIELDS:
+            self.env.add_to_compute(self._fields[name], self)
+
+    def _freeze_bill_rate(self):
+        """Keep the rate in force now on these lines, whatever the rate cards
+        become. Called when the lines are approved."""
+        groups = defaultdict(lambda: self.browse())
+        for line in self.sudo().filtered(lambda line: not line.bill_rate_frozen):
+            key = (line.bill_rate, line.bill_currency_id.id, line.bill_rate_card_id.id)
+            groups[key] |= line
+        for (rate, currency_id, card_id), lines in groups.items():
+            lines.write(
+                {
+                    "bill_rate_frozen": True,
+                    "frozen_bill_rate": rate,
+                    "frozen_bill_currency_id": currency_id,
+                    "frozen_bill_rate_card_id": card_id,
+                }
+            )
+
+    def _unfreeze_bill_rate(self):
+        """Let the rate cards price these lines again (back to draft)."""
+        self.sudo().filtered("bill_rate_frozen").write(
+            {
+                "bill_rate_frozen": False,
+                "frozen_bill_rate": 0.0,
+                "frozen_bill_currency_id": False,
+                "frozen_bill_rate_card_id": False,
+            }
+        )

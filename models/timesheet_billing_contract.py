@@ -1,0 +1,174 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+
+class TimesheetBillingContract(models.Model):
+    """An agreement with a customer covering projects over a period, with
+    optional caps, the customer's reference and an invoicing cycle."""
+
+    _name = "timesheet.billing.contract"
+    _description = "Billing Contract"
+    _inherit = ["mail.thread"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="[('is_company', '=', True)]",
+    )
+    project_ids = fields.Many2many(
+        comodel_name="project.project",
+        relation="timesheet_billing_contract_project_rel",
+        column1="contract_id",
+        column2="project_id",
+        string="Projects",
+        check_company=True,
+    )
+    date_start = fields.Date(required=True, tracking=True)
+    date_end = fields.Date(tracking=True, help="Empty: open-ended.")
+    currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+    )
+    cap_hours = fields.Float(
+        string="Cap (hours)", tracking=True, help="0: no cap in hours."
+    )
+    cap_amount = fields.Monetary(
+        string="Cap (amount)", tracking=True, help="0: no cap in amount."
+    )
+    customer_reference = fields.Char(
+        tracking=True,
+        help="The customer's reference (purchase order number), copied to invoices.",
+    )
+    invoicing_cycle = fields.Selection(
+        selection=[
+            ("manual", "Manual"),
+            ("weekly", "Weekly"),
+            ("monthly", "Monthly"),
+        ],
+        required=True,
+        default="monthly",
+        tracking=True,
+        help="How often draft invoices are prepared for this contract.",
+    )
+    note = fields.Html()
+    timesheet_ids = fields.One2many(
+        comodel_name="account.analytic.line",
+        inverse_name="contract_id",
+        string="Timesheets",
+    )
+    consumed_hours = fields.Float(compute="_compute_consumed")
+    consumed_amount = fields.Monetary(compute="_compute_consumed")
+
+    @api.depends(
+        "timesheet_ids.billable_hours",
+        "timesheet_ids.bill_amount",
+        "timesheet_ids.is_billable",
+    )
+    def _compute_consumed(self):
+        groups = {
+            contract: (hours, amount)
+            for contract, hours, amount in self.env[
+                "account.analytic.line"
+            ]._read_group(
+                [("contract_id", "in", self.ids), ("is_billable", "=", True)],
+                ["contract_id"],
+                ["billable_hours:sum", "bill_amount:sum"],
+            )
+        }
+        for contract in self:
+            contract.consumed_hours, contract.consumed_amount = groups.get(
+                contract, (0.0, 0.0)
+            )
+
+    @api.constrains("date_start", "date_end", "cap_hours", "cap_amount")
+    def _check_values(self):
+        for contract in self:
+            if contract.date_end and contract.date_end < contract.date_start:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(contract)s ends (%(end)s) before it starts "
+                        "(%(start)s).",
+                        contract=contract.name,
+                        start=contract.date_start,
+                        end=contract.date_end,
+                    )
+                )
+            if contract.cap_hours < 0 or contract.cap_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(contract)s: caps cannot be negative.",
+                        contract=contract.name,
+                    )
+                )
+
+    @api.constrains("partner_id", "project_ids")
+    def _check_project_customer(self):
+        for contract in self:
+            customer = contract.partner_id.commercial_partner_id
+            for project in contract.project_ids:
+                partner = project.partner_id.commercial_partner_id
+                if partner and partner != customer:
+                    raise ValidationError(
+                        self.env._(
+                            "Project %(project)s is for %(partner)s, not for "
+                            "%(customer)s, the customer of contract %(contract)s.",
+                            project=project.display_name,
+                            partner=partner.display_name,
+                            customer=customer.display_name,
+                            contract=contract.name,
+                        )
+                    )
+
+    @api.constrains("project_ids", "date_start", "date_end", "active")
+    def _check_one_contract_per_project_and_day(self):
+        """A timesheet line must know its contract: no two running contracts may
+        cover the same project on the same day."""
+        self.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT contract.id, other.id, link.project_id
+                  FROM timesheet_billing_contract contract
+                  JOIN timesheet_billing_contract_project_rel link
+                    ON link.contract_id = contract.id
+                  JOIN timesheet_billing_contract_project_rel other_link
+                    ON other_link.project_id = link.project_id
+                   AND other_link.contract_id != contract.id
+                  JOIN timesheet_billing_contract other
+                    ON other.id = other_link.contract_id AND other.active
+                 WHERE contract.id IN %s AND contract.active
+                   AND daterange(other.date_start, other.date_end, '[]')
+                       && daterange(contract.date_start, contract.date_end, '[]')
+                 LIMIT 1
+                """,
+                tuple(self.ids),
+            )
+        )
+        if rows:
+            contract_id, other_id, project_id = rows[0]
+            raise ValidationError(
+                self.env._(
+                    "Project %(project)s is in contracts %(contract)s and %(other)s, "
+                    "whose dates overlap: a project belongs to one contract at a "
+                    "time.",
+                    project=self.env["project.project"].browse(project_id).display_name,
+                    contract=self.browse(contract_id).name,
+                    other=self.browse(other_id).name,
+                )
+            )
