@@ -5,6 +5,7 @@ from . import timesheet_billing_rate
 from . import timesheet_billing_assignment
 from . import timesheet_billing_contract
 from . import hr_employee
+from . import hr_employee_public
 from . import project_project
 from . import project_task
 from . import account_analytic_line

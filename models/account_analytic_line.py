@@ -13,13 +13,15 @@ NON_BILLABLE_REASONS = [
     ("no_rate", "No rate card"),
 ]
 
-# Fields computed by _compute_billing, repriced together.
+# Fields to recompute when a line is repriced: those of _compute_billing and,
+# as marking them does not cascade, the amount that depends on them.
 PRICING_FIELDS = (
     "is_billable",
     "non_billable_reason",
     "bill_rate_card_id",
     "bill_rate",
     "bill_currency_id",
+    "bill_amount",
 )
 
 
@@ -74,7 +76,7 @@ class AccountAnalyticLine(models.Model):
         string="Rate Card",
         compute="_compute_billing",
         store=True,
-        ondelete="restrict",
+        ondelete="set null",  # the lines it priced are repriced by unlink()
         groups=APPROVER_GROUP,
     )
     bill_rate = fields.Monetary(
@@ -369,8 +371,9 @@ class AccountAnalyticLine(models.Model):
     def _freeze_bill_rate(self):
         """Keep the rate in force now on these lines, whatever the rate cards
         become. Called when the lines are approved."""
-        groups = defaultdict(lambda: self.browse())
-        for line in self.sudo().filtered(lambda line: not line.bill_rate_frozen):
+        lines = self.sudo()
+        groups = defaultdict(lines.browse)
+        for line in lines.filtered(lambda line: not line.bill_rate_frozen):
             key = (line.bill_rate, line.bill_currency_id.id, line.bill_rate_card_id.id)
             groups[key] |= line
         for (rate, currency_id, card_id), lines in groups.items():

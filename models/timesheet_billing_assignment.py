@@ -20,12 +20,13 @@ class TimesheetBillingAssignment(models.Model):
     company_id = fields.Many2one(
         related="project_id.company_id", store=True, index=True, precompute=True
     )
+    # A project may be shared between companies (no company): its employees
+    # then come from any of them.
     employee_id = fields.Many2one(
         comodel_name="hr.employee",
         required=True,
         ondelete="cascade",
         index=True,
-        check_company=True,
     )
     role_id = fields.Many2one(
         comodel_name="timesheet.billing.role",

@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo.tests import new_test_user
 
 from odoo.addons.base.tests.common import BaseCommon
@@ -19,8 +21,94 @@ class TimesheetBillingCommon(BaseCommon):
             login="htb_billing_manager",
             groups="base.group_user,hr_timesheet_billing.group_timesheet_billing_manager",
         )
+        cls.approver = new_test_user(
+            cls.env,
+            login="htb_approver",
+            groups="base.group_user,hr_timesheet.group_hr_timesheet_approver",
+        )
         cls.timesheet_user = new_test_user(
             cls.env,
             login="htb_timesheet_user",
             groups="base.group_user,hr_timesheet.group_hr_timesheet_user",
+        )
+
+
+class TimesheetBillingSetupCommon(TimesheetBillingCommon):
+    """Roles, employees, customers and projects; no rate card (each test says
+    which it needs)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.currency = cls.company.currency_id
+        Role = cls.env["timesheet.billing.role"]
+        cls.junior, cls.senior, cls.consultant = Role.create(
+            [
+                {"name": "Junior", "code": "JUN"},
+                {"name": "Senior", "code": "SEN"},
+                {"name": "Consultant", "code": "CON"},
+            ]
+        )
+        cls.ann = cls.env["hr.employee"].create(
+            {
+                "name": "Ann Example",
+                "user_id": cls.timesheet_user.id,
+                "billing_role_id": cls.senior.id,
+                "hourly_cost": 40.0,
+            }
+        )
+        cls.bob = cls.env["hr.employee"].create(
+            {"name": "Bob Example", "billing_role_id": cls.junior.id}
+        )
+        cls.acme, cls.globex = cls.env["res.partner"].create(
+            [
+                {"name": "Acme Corp", "is_company": True},
+                {"name": "Globex Ltd", "is_company": True},
+            ]
+        )
+        Project = cls.env["project.project"]
+        cls.project_acme = Project.create(
+            {"name": "Acme ERP", "partner_id": cls.acme.id, "billing_code": "ACME-ERP"}
+        )
+        cls.project_acme_support = Project.create(
+            {"name": "Acme Support", "partner_id": cls.acme.id}
+        )
+        cls.project_globex = Project.create(
+            {"name": "Globex Audit", "partner_id": cls.globex.id}
+        )
+        cls.project_fixed = Project.create(
+            {
+                "name": "Acme Website",
+                "partner_id": cls.acme.id,
+                "billing_type": "fixed_price",
+            }
+        )
+        cls.project_internal = Project.create({"name": "Internal"})
+        cls.day = date(2026, 3, 4)
+
+    @classmethod
+    def rate(cls, hourly_rate, **scope):
+        return (
+            cls.env["timesheet.billing.rate"]
+            .with_user(cls.billing_manager)
+            .create({"hourly_rate": hourly_rate, **scope})
+        )
+
+    @classmethod
+    def log(cls, hours, project=None, employee=None, day=None, **values):
+        """A timesheet line, logged by an approver for the employee."""
+        return (
+            cls.env["account.analytic.line"]
+            .with_user(cls.approver)
+            .create(
+                {
+                    "name": "Work",
+                    "project_id": (project or cls.project_acme).id,
+                    "employee_id": (employee or cls.ann).id,
+                    "date": day or cls.day,
+                    "unit_amount": hours,
+                    **values,
+                }
+            )
         )
