@@ -126,11 +126,13 @@ class AccountAnalyticLine(models.Model):
         assignments = (
             self.env["timesheet.billing.assignment"]
             .sudo()
-            .search(
+            .search_fetch(
                 [
                     ("project_id", "in", timesheets.project_id.ids),
                     ("employee_id", "in", timesheets.employee_id.ids),
-                ]
+                ],
+                ["project_id", "employee_id", "role_id"],
+                order="id",
             )
         )
         role_on_project = {
@@ -175,7 +177,7 @@ class AccountAnalyticLine(models.Model):
     @api.depends(
         "project_id.billing_type",
         "project_id.partner_id",
-        "partner_id",
+        "task_id.partner_id",
         "task_id.billing_excluded",
         "exclude_from_billing",
         "date",
@@ -231,7 +233,7 @@ class AccountAnalyticLine(models.Model):
             return "project_type"
         if project.billing_type != "time_material":
             return "project_type"
-        if not (self.partner_id or project.partner_id):
+        if not self._get_billed_customer():
             return "no_customer"
         if self.task_id.sudo().billing_excluded:
             return "task"
@@ -257,17 +259,27 @@ class AccountAnalyticLine(models.Model):
             "bill_currency_id": self.frozen_bill_currency_id.id,
         }
 
+    def _get_billed_customer(self):
+        """The customer this time is billed to: the task's, else the project's.
+
+        Read from the task and project rather than the line's own partner_id,
+        which hr_timesheet computes after the line is inserted.
+        """
+        self.ensure_one()
+        partner = self.task_id.sudo().partner_id or self.project_id.sudo().partner_id
+        return partner.commercial_partner_id
+
     def _prepare_rate_request(self):
         """What a rate card is looked up by, for this line."""
         self.ensure_one()
-        customer = self.partner_id or self.project_id.sudo().partner_id
+        customer = self._get_billed_customer()
         return {
             "company_id": self.company_id.id,
             "date": self.date,
             "employee_id": self.employee_id.id,
             "role_id": self.billing_role_id.id,
             "project_id": self.project_id.id,
-            "partner_id": customer.commercial_partner_id.id,
+            "partner_id": customer.id,
         }
 
     # --------------------------------------------------------- constraints

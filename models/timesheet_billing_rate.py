@@ -209,7 +209,7 @@ class TimesheetBillingRate(models.Model):
         cards = (
             self.sudo()
             .with_context(active_test=True)
-            .search(
+            .search_fetch(
                 [
                     ("company_id", "in", list({r["company_id"] for r in requests})),
                     "|",
@@ -221,7 +221,19 @@ class TimesheetBillingRate(models.Model):
                     "|",
                     ("employee_id", "in", list({r["employee_id"] for r in requests})),
                     ("role_id", "in", list({r["role_id"] for r in requests})),
-                ]
+                ],
+                [
+                    "company_id",
+                    "employee_id",
+                    "role_id",
+                    "project_id",
+                    "partner_id",
+                    "date_from",
+                    "date_to",
+                    "hourly_rate",
+                    "currency_id",
+                ],
+                order="id",
             )
         )
         by_scope = defaultdict(list)

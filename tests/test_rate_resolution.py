@@ -68,8 +68,12 @@ class TestRateResolution(TimesheetBillingSetupCommon):
     def test_validity_boundaries(self):
         """A rate change in the middle of the month: the first and last days
         belong to the card that declares them."""
-        self.rate(100.0, role_id=self.senior.id, date_from=date(2026, 3, 1),
-                  date_to=date(2026, 3, 15))
+        self.rate(
+            100.0,
+            role_id=self.senior.id,
+            date_from=date(2026, 3, 1),
+            date_to=date(2026, 3, 15),
+        )
         self.rate(120.0, role_id=self.senior.id, date_from=date(2026, 3, 16))
         before = self.log(1, day=date(2026, 2, 28))
         first = self.log(1, day=date(2026, 3, 1))
@@ -95,8 +99,12 @@ class TestRateResolution(TimesheetBillingSetupCommon):
     def test_card_in_another_currency(self):
         eur = self.env.ref("base.EUR")
         eur.active = True
-        self.rate(123.45, employee_id=self.ann.id, partner_id=self.globex.id,
-                  currency_id=eur.id)
+        self.rate(
+            123.45,
+            employee_id=self.ann.id,
+            partner_id=self.globex.id,
+            currency_id=eur.id,
+        )
         line = self.log(7.5, project=self.project_globex)
         # 7.5 h x 123.45 EUR = 925.875 -> 925.88 EUR (EUR rounds to the cent)
         self.assertPriced(line, 123.45, 925.88, currency=eur)
@@ -108,8 +116,12 @@ class TestRateResolution(TimesheetBillingSetupCommon):
         self.assertPriced(line, 99.99, 25.0)
 
     def test_overlapping_cards_of_one_scope_are_refused(self):
-        first = self.rate(100.0, role_id=self.senior.id, date_from=date(2026, 1, 1),
-                          date_to=date(2026, 6, 30))
+        first = self.rate(
+            100.0,
+            role_id=self.senior.id,
+            date_from=date(2026, 1, 1),
+            date_to=date(2026, 6, 30),
+        )
         with self.assertRaises(ValidationError) as refused:
             self.rate(110.0, role_id=self.senior.id, date_from=date(2026, 6, 30))
         message = str(refused.exception)
@@ -133,11 +145,19 @@ class TestRateResolution(TimesheetBillingSetupCommon):
         with self.assertRaises(ValidationError):
             self.rate(100.0, project_id=self.project_acme.id)
         with self.assertRaises(ValidationError):
-            self.rate(100.0, role_id=self.senior.id, project_id=self.project_acme.id,
-                      partner_id=self.acme.id)
+            self.rate(
+                100.0,
+                role_id=self.senior.id,
+                project_id=self.project_acme.id,
+                partner_id=self.acme.id,
+            )
         with self.assertRaises(ValidationError):
-            self.rate(100.0, role_id=self.senior.id, date_from=date(2026, 3, 2),
-                      date_to=date(2026, 3, 1))
+            self.rate(
+                100.0,
+                role_id=self.senior.id,
+                date_from=date(2026, 3, 2),
+                date_to=date(2026, 3, 1),
+            )
         with self.assertRaises(ValidationError):
             self.rate(-1.0, role_id=self.senior.id)
 
@@ -145,8 +165,11 @@ class TestRateResolution(TimesheetBillingSetupCommon):
         self.rate(100.0, role_id=self.senior.id)
         self.rate(100.0, role_id=self.junior.id)
         internal_task = self.env["project.task"].create(
-            {"name": "Rework", "project_id": self.project_acme.id,
-             "billing_excluded": True}
+            {
+                "name": "Rework",
+                "project_id": self.project_acme.id,
+                "billing_excluded": True,
+            }
         )
         self.project_internal.billing_type = "time_material"
         cases = {

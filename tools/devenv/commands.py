@@ -191,6 +191,7 @@ def _fresh_test_database(odoo, template):
         ADDON,
         "--without-demo=all",
         "--no-http",
+        strict=True,
     )
     if ADDON not in odoo.installed_modules(TEST_DB, [ADDON]):
         raise RuntimeError(f"{ADDON} is not installed in {TEST_DB} after -i")
@@ -226,6 +227,7 @@ def _check_uninstall(odoo):
         "--no-http",
         stdin=UNINSTALL_SCRIPT,
         subcommand="shell",
+        strict=True,
     )
     state = odoo.server.psql(
         f"select state from ir_module_module where name = '{ADDON}'", TEST_DB

@@ -8,6 +8,8 @@ from pathlib import Path
 ADDON = "hr_timesheet_billing"
 # Lines Odoo logs when something went wrong while installing or uninstalling.
 FAILURE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ", re.MULTILINE)
+# The addon's own install and uninstall refuse warnings too.
+FAILURE_STRICT = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ", re.MULTILINE)
 
 
 def link_addon(checkout, state):
@@ -69,8 +71,11 @@ class OdooRunner:
         env["TZ"] = "UTC"  # as odoo-bin does: the server works in UTC
         return env
 
-    def run_logged(self, log_name, *arguments, stdin=None, subcommand="server"):
-        """Run Odoo to completion; fail when it fails or logs an error."""
+    def run_logged(
+        self, log_name, *arguments, stdin=None, subcommand="server", strict=False
+    ):
+        """Run Odoo to completion; fail when it fails or logs an error (or, when
+        ``strict``, a warning)."""
         log = self.state / "logs" / log_name
         log.parent.mkdir(exist_ok=True)
         with log.open("w") as out:
@@ -84,12 +89,13 @@ class OdooRunner:
                 check=False,
             )
         text = log.read_text()
-        errors = [line for line in text.splitlines() if FAILURE.match(line)]
+        failure = FAILURE_STRICT if strict else FAILURE
+        errors = [line for line in text.splitlines() if failure.match(line)]
         if done.returncode or errors:
-            tail = "\n".join(text.splitlines()[-40:])
+            shown = "\n".join(errors[:20] or text.splitlines()[-40:])
             raise RuntimeError(
                 f"Odoo failed ({' '.join(arguments)}), exit code {done.returncode}; "
-                f"log: {log}\n{tail}"
+                f"log: {log}\n{shown}"
             )
         return text
 

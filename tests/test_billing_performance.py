@@ -1,0 +1,109 @@
+from collections import Counter
+
+from odoo.tests import tagged
+
+from .common import TimesheetBillingSetupCommon
+
+OUR_TABLES = (
+    "timesheet_billing_rate",
+    "timesheet_billing_assignment",
+    "timesheet_billing_contract",
+)
+
+
+@tagged("post_install", "-at_install")
+class TestBillingPerformance(TimesheetBillingSetupCommon):
+    """Pricing timesheet lines costs a fixed number of queries, whatever their
+    number: one look-up of the rate cards, one of the project roles."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rate(100.0, role_id=cls.senior.id)
+        cls.rate(80.0, role_id=cls.junior.id, partner_id=cls.globex.id)
+        cls.rate(150.0, employee_id=cls.ann.id, project_id=cls.project_acme.id)
+        cls.env["timesheet.billing.assignment"].create(
+            {
+                "project_id": cls.project_globex.id,
+                "employee_id": cls.ann.id,
+                "role_id": cls.consultant.id,
+            }
+        )
+        cls.env["timesheet.billing.contract"].create(
+            {
+                "name": "Acme 2026",
+                "partner_id": cls.acme.id,
+                "project_ids": [(6, 0, cls.project_acme.ids)],
+                "date_start": "2026-01-01",
+            }
+        )
+
+    def _vals(self, count):
+        projects = [self.project_acme, self.project_globex, self.project_fixed]
+        employees = [self.ann, self.bob]
+        return [
+            {
+                "name": f"Work {index}",
+                "project_id": projects[index % 3].id,
+                "employee_id": employees[index % 2].id,
+                "date": f"2026-03-{index % 28 + 1:02d}",
+                "unit_amount": 0.25 * (index % 8 + 1),
+            }
+            for index in range(count)
+        ]
+
+    def _create(self, count):
+        """Create ``count`` lines as an approver; return the lines and the
+        number of queries that read our tables."""
+        vals = self._vals(count)
+        Line = self.env["account.analytic.line"].with_user(self.approver)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertLogs("odoo.sql_db", level="DEBUG") as logs:
+            lines = Line.create(vals)
+            self.env.flush_all()
+        ours = Counter(
+            table
+            for line in logs.output
+            for table in OUR_TABLES
+            if f'"{table}"' in line or f" {table} " in line
+        )
+        return lines, ours
+
+    def test_pricing_queries_do_not_grow_with_lines(self):
+        _few, ours_for_few = self._create(10)
+        many, ours_for_many = self._create(1000)
+        self.assertEqual(ours_for_few, ours_for_many)
+        self.assertEqual(ours_for_many["timesheet_billing_rate"], 1)
+        self.assertEqual(ours_for_many["timesheet_billing_assignment"], 1)
+        # Line i: project i % 3, employee i % 2, so six cases repeat:
+        #   0 Ann/Acme ERP: her project card, 150.00   (167 lines)
+        #   1 Bob/Globex: junior card for Globex, 80.00 (167 lines)
+        #   2, 5 Acme Website: fixed price              (167 + 166 lines)
+        #   3 Bob/Acme ERP: junior, no card             (167 lines)
+        #   4 Ann/Globex: consultant there, no card     (166 lines)
+        many = many.sudo()
+        by_reason = {
+            reason: count
+            for reason, count in self.env["account.analytic.line"]._read_group(
+                [("id", "in", many.ids)], ["non_billable_reason"], ["__count"]
+            )
+        }
+        self.assertEqual(by_reason, {False: 334, "project_type": 333, "no_rate": 333})
+        self.assertEqual(
+            set(many.filtered("is_billable").mapped("bill_rate")), {150.0, 80.0}
+        )
+        first = many[0]  # Ann, Acme ERP, 0.25 h: 0.25 x 150.00 = 37.50
+        self.assertEqual((first.bill_rate, first.bill_amount), (150.0, 37.5))
+        self.assertEqual(first.contract_id.name, "Acme 2026")
+
+    def test_batch_of_1000_lines_query_count(self):
+        """1,000 lines, logged in one batch: Odoo writes them by 100 rows
+        (INSERT and UPDATE batches); pricing adds no query per line."""
+        vals = self._vals(1000)
+        Line = self.env["account.analytic.line"].with_user(self.approver)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=55):
+            Line.create(vals)
+            self.env.flush_all()
