@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ProjectProject(models.Model):
@@ -49,13 +50,39 @@ class ProjectProject(models.Model):
         copy=False,
     )
 
-    _sql_constraints = [
-        (
-            "billing_code_company_uniq",
-            "unique(billing_code, company_id)",
-            "A project billing code must be unique in its company.",
-        ),
-    ]
+    @api.constrains("billing_code", "company_id")
+    def _check_billing_code_unique(self):
+        """A code names one project per company; a project shared between
+        companies (no company) shares its code with all of them."""
+        coded = self.filtered("billing_code")
+        if not coded:
+            return
+        namesakes = self.with_context(active_test=False).search(
+            [("billing_code", "in", coded.mapped("billing_code"))]
+        )
+        for project in coded:
+            twin = namesakes.filtered(
+                lambda other, project=project: (
+                    other != project
+                    and other.billing_code == project.billing_code
+                    and (
+                        not other.company_id
+                        or not project.company_id
+                        or other.company_id == project.company_id
+                    )
+                )
+            )[:1]
+            if twin:
+                raise ValidationError(
+                    self.env._(
+                        "Billing code %(code)s of project %(project)s is already the "
+                        "code of project %(other)s: a code names one project per "
+                        "company.",
+                        code=project.billing_code,
+                        project=project.display_name,
+                        other=twin.display_name,
+                    )
+                )
 
     @api.onchange("partner_id")
     def _onchange_partner_id_billing_type(self):

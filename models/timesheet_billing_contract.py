@@ -153,8 +153,9 @@ class TimesheetBillingContract(models.Model):
                   JOIN timesheet_billing_contract other
                     ON other.id = other_link.contract_id AND other.active
                  WHERE contract.id IN %s AND contract.active
-                   AND daterange(other.date_start, other.date_end, '[]')
-                       && daterange(contract.date_start, contract.date_end, '[]')
+                   -- the two periods overlap (an empty end is open)
+                   AND other.date_start <= COALESCE(contract.date_end, 'infinity')
+                   AND contract.date_start <= COALESCE(other.date_end, 'infinity')
                  LIMIT 1
                 """,
                 tuple(self.ids),

@@ -164,8 +164,11 @@ class TimesheetBillingRate(models.Model):
                    AND other.employee_id IS NOT DISTINCT FROM card.employee_id
                    AND other.project_id IS NOT DISTINCT FROM card.project_id
                    AND other.partner_id IS NOT DISTINCT FROM card.partner_id
-                   AND daterange(other.date_from, other.date_to, '[]')
-                       && daterange(card.date_from, card.date_to, '[]')
+                   -- the two periods overlap (an empty bound is open)
+                   AND COALESCE(other.date_from, '-infinity')
+                       <= COALESCE(card.date_to, 'infinity')
+                   AND COALESCE(card.date_from, '-infinity')
+                       <= COALESCE(other.date_to, 'infinity')
                  WHERE card.id IN %s AND card.active
                  LIMIT 1
                 """,
