@@ -28,5 +28,12 @@
         "views/account_analytic_line_views.xml",
         "views/hr_timesheet_billing_menus.xml",
     ],
+    "demo": [
+        "demo/timesheet_billing_role_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/project_project_demo.xml",
+        "demo/timesheet_billing_rate_demo.xml",
+        "demo/account_analytic_line_demo.xml",
+    ],
     "installable": True,
 }

@@ -28,6 +28,9 @@ def main(argv):
         "test", help="lint, install the addon afresh and run the tests"
     )
     test.add_argument("--no-lint", action="store_true", help="skip the linters")
+    test.add_argument(
+        "--no-demo", action="store_true", help="skip the install with demo data"
+    )
     test.epilog = "Other arguments go to pytest, e.g. ./dev test -k settings -x"
     sub.add_parser("lint", help="run ruff, pylint-odoo and the OCA pre-commit checks")
     sub.add_parser("stop", help="stop the private PostgreSQL cluster")

@@ -22,6 +22,7 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 STATE = CHECKOUT / ".devenv"
 DEMO_DB = f"{ADDON}_demo"
 TEST_DB = f"{ADDON}_test"
+DEMO_CHECK_DB = f"{ADDON}_demo_check"
 TEMPLATE_PREFIX = f"{ADDON}_base_"
 
 
@@ -117,8 +118,11 @@ def run_test(args):
             say("no test passed: a run without tests is a failure")
             return 1
         _check_uninstall(odoo)
+        if not args.no_demo:
+            _check_demo_install(odoo)
     linted = "lint skipped" if args.no_lint else "lint clean"
-    say(f"all good: {linted}, {passed} tests passed, uninstall clean")
+    demo = "demo data not checked" if args.no_demo else "demo data installs"
+    say(f"all good: {linted}, {passed} tests passed, uninstall clean, {demo}")
     return 0
 
 
@@ -146,33 +150,61 @@ def _test_devenv(odoo_source):
     return done.returncode
 
 
-def _base_template(odoo):
-    """A database with the addon's dependencies installed, built once per Odoo."""
+def _base_template(odoo, demo=False):
+    """A database with the addon's dependencies installed (with their demo data
+    or without), built once per Odoo source."""
     depends = module_depends(CHECKOUT)
     key = hashlib.sha1(f"{odoo.odoo.root}|{odoo.odoo.version}|{depends}".encode())
-    name = TEMPLATE_PREFIX + key.hexdigest()[:10]
+    prefix = TEMPLATE_PREFIX + ("demo_" if demo else "")
+    name = prefix + key.hexdigest()[:10]
     server = odoo.server
     if server.database_exists(name):
         return name
-    for stale in server.databases(TEMPLATE_PREFIX + "%"):
+    for stale in server.databases(prefix + "__________"):
         server.drop_database(stale)
         shutil.rmtree(odoo.filestore(stale), ignore_errors=True)
     building = name + "_building"
-    say(f"building the base database {name} ({', '.join(depends)}), once per Odoo")
+    with_demo = "with demo data" if demo else "without demo data"
+    say(f"building {name} ({', '.join(depends)}, {with_demo}), once per Odoo")
     started = time.monotonic()
     odoo.run_logged(
-        "base-install.log",
+        f"base-install{'-demo' if demo else ''}.log",
         "-d",
         building,
         "-i",
         ",".join(depends),
-        "--without-demo=all",
+        *([] if demo else ["--without-demo=all"]),
         "--no-http",
     )
     server.rename_database(building, name)
     odoo.filestore(building).rename(odoo.filestore(name))
-    say(f"base database built in {time.monotonic() - started:.0f} s")
+    say(f"{name} built in {time.monotonic() - started:.0f} s")
     return name
+
+
+def _check_demo_install(odoo):
+    """The demo data installs without a warning, as ./dev demo will load it."""
+    template = _base_template(odoo, demo=True)
+    server = odoo.server
+    server.drop_database(DEMO_CHECK_DB)
+    shutil.rmtree(odoo.filestore(DEMO_CHECK_DB), ignore_errors=True)
+    server.copy_database(template, DEMO_CHECK_DB)
+    if odoo.filestore(template).is_dir():
+        shutil.copytree(odoo.filestore(template), odoo.filestore(DEMO_CHECK_DB))
+    say(f"installing {ADDON} with its demo data in {DEMO_CHECK_DB}")
+    odoo.run_logged(
+        "demo-check-install.log",
+        "-d",
+        DEMO_CHECK_DB,
+        "-i",
+        ADDON,
+        "--no-http",
+        strict=True,
+    )
+    if ADDON not in odoo.installed_modules(DEMO_CHECK_DB, [ADDON]):
+        raise RuntimeError(f"{ADDON} is not installed in {DEMO_CHECK_DB} after -i")
+    server.drop_database(DEMO_CHECK_DB)
+    shutil.rmtree(odoo.filestore(DEMO_CHECK_DB), ignore_errors=True)
 
 
 def _fresh_test_database(odoo, template):
@@ -350,7 +382,7 @@ def _print_banner(port):
   Odoo 18.0 with {ADDON} is ready:  http://localhost:{port}
   database  {DEMO_DB} (demo data)
   logins    admin / admin   (administrator)
-            demo / demo     (Marc Demo, an employee)
+            demo / demo     (Marc Demo, consultant and timesheet approver)
   Ctrl-C stops Odoo (and the private PostgreSQL cluster if this command started it).
 """,
         flush=True,
