@@ -35,5 +35,6 @@
         "demo/timesheet_billing_rate_demo.xml",
         "demo/account_analytic_line_demo.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

@@ -58,6 +58,37 @@ class TestInstall(TimesheetBillingCommon):
         hidden = menus.with_user(self.timesheet_user)._visible_menu_ids()
         self.assertFalse({billing.id, timesheet.id} & hidden)
 
+    def test_billing_configuration_menus(self):
+        """Roles, rate cards and contracts: seen by approvers and billing
+        managers, not by employees."""
+        menus = [
+            self.env.ref(f"hr_timesheet_billing.timesheet_billing_{name}_menu")
+            for name in ("role", "rate", "contract")
+        ]
+        configuration = self.env.ref("hr_timesheet.hr_timesheet_menu_configuration")
+        Menu = self.env["ir.ui.menu"]
+        for user in (self.approver, self.billing_manager):
+            visible = Menu.with_user(user)._visible_menu_ids()
+            for menu in (configuration, *menus):
+                self.assertIn(menu.id, visible, f"{menu.name} for {user.login}")
+        hidden = Menu.with_user(self.timesheet_user)._visible_menu_ids()
+        self.assertNotIn(configuration.id, hidden)
+
+    def test_uninstall_gives_configuration_back(self):
+        from ..hooks import uninstall_hook
+
+        configuration = self.env.ref("hr_timesheet.hr_timesheet_menu_configuration")
+        self.assertFalse(configuration.action)
+        uninstall_hook(self.env)
+        self.assertEqual(
+            configuration.action,
+            self.env.ref("hr_timesheet.hr_timesheet_config_settings_action"),
+        )
+        self.assertNotIn(
+            self.env.ref("hr_timesheet.group_hr_timesheet_approver"),
+            configuration.groups_id,
+        )
+
     def test_billing_product(self):
         """Installed: an hourly service product, the default of every company."""
         product = self.env.ref("hr_timesheet_billing.product_product_billable_time")

@@ -241,6 +241,16 @@ class TestRateResolution(TimesheetBillingSetupCommon):
                 {"billable_hours": -1.0, "billable_hours_reason": "Oops"}
             )
 
+    def test_cost_comes_from_the_employee_hourly_cost(self):
+        """Odoo's own cost of the line (hr_hourly_cost) sits beside the billed
+        amount, so that the margin is billed - cost."""
+        self.rate(100.0, role_id=self.senior.id)
+        line = self.log(4).sudo()
+        # cost 4 h x 40.00 = 160.00 (hr_timesheet stores it negative),
+        # billed 4 h x 100.00 = 400.00, margin 240.00
+        self.assertEqual(line.amount, -160.0)
+        self.assertEqual(line.bill_amount + line.amount, 240.0)
+
     def test_lines_without_project_are_not_timesheets(self):
         plan = self.env["account.analytic.plan"].create({"name": "Plan"})
         account = self.env["account.analytic.account"].create(
