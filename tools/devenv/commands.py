@@ -161,8 +161,7 @@ def _base_template(odoo, demo=False):
     if server.database_exists(name):
         return name
     for stale in server.databases(prefix + "__________"):
-        server.drop_database(stale)
-        shutil.rmtree(odoo.filestore(stale), ignore_errors=True)
+        _drop_database(odoo, stale)
     building = name + "_building"
     with_demo = "with demo data" if demo else "without demo data"
     say(f"building {name} ({', '.join(depends)}, {with_demo}), once per Odoo")
@@ -185,48 +184,32 @@ def _base_template(odoo, demo=False):
 def _check_demo_install(odoo):
     """The demo data installs without a warning, as ./dev demo will load it."""
     template = _base_template(odoo, demo=True)
-    server = odoo.server
-    server.drop_database(DEMO_CHECK_DB)
-    shutil.rmtree(odoo.filestore(DEMO_CHECK_DB), ignore_errors=True)
-    server.copy_database(template, DEMO_CHECK_DB)
-    if odoo.filestore(template).is_dir():
-        shutil.copytree(odoo.filestore(template), odoo.filestore(DEMO_CHECK_DB))
-    say(f"installing {ADDON} with its demo data in {DEMO_CHECK_DB}")
-    odoo.run_logged(
-        "demo-check-install.log",
-        "-d",
-        DEMO_CHECK_DB,
-        "-i",
-        ADDON,
-        "--no-http",
-        strict=True,
-    )
-    if ADDON not in odoo.installed_modules(DEMO_CHECK_DB, [ADDON]):
-        raise RuntimeError(f"{ADDON} is not installed in {DEMO_CHECK_DB} after -i")
-    server.drop_database(DEMO_CHECK_DB)
-    shutil.rmtree(odoo.filestore(DEMO_CHECK_DB), ignore_errors=True)
+    _install_afresh(odoo, template, DEMO_CHECK_DB, "demo-check-install.log")
+    _drop_database(odoo, DEMO_CHECK_DB)
 
 
 def _fresh_test_database(odoo, template):
-    server = odoo.server
-    server.drop_database(TEST_DB)
-    shutil.rmtree(odoo.filestore(TEST_DB), ignore_errors=True)
-    server.copy_database(template, TEST_DB)
+    _install_afresh(odoo, template, TEST_DB, "test-install.log", "--without-demo=all")
+
+
+def _install_afresh(odoo, template, database, log_name, *options):
+    """Copy ``template`` (database and files) to ``database`` and install the
+    addon there; Odoo's log must hold no warning."""
+    _drop_database(odoo, database)
+    odoo.server.copy_database(template, database)
     if odoo.filestore(template).is_dir():
-        shutil.copytree(odoo.filestore(template), odoo.filestore(TEST_DB))
-    say(f"installing {ADDON} afresh in {TEST_DB}")
+        shutil.copytree(odoo.filestore(template), odoo.filestore(database))
+    say(f"installing {ADDON} afresh in {database} {' '.join(options)}")
     odoo.run_logged(
-        "test-install.log",
-        "-d",
-        TEST_DB,
-        "-i",
-        ADDON,
-        "--without-demo=all",
-        "--no-http",
-        strict=True,
+        log_name, "-d", database, "-i", ADDON, *options, "--no-http", strict=True
     )
-    if ADDON not in odoo.installed_modules(TEST_DB, [ADDON]):
-        raise RuntimeError(f"{ADDON} is not installed in {TEST_DB} after -i")
+    if ADDON not in odoo.installed_modules(database, [ADDON]):
+        raise RuntimeError(f"{ADDON} is not installed in {database} after -i")
+
+
+def _drop_database(odoo, database):
+    odoo.server.drop_database(database)
+    shutil.rmtree(odoo.filestore(database), ignore_errors=True)
 
 
 def _passed_tests(junit):
@@ -337,9 +320,8 @@ def _addon_fingerprint():
 def _prepare_demo_database(odoo, reset):
     stamp = STATE / "demo-database.stamp"
     fingerprint = _addon_fingerprint()
-    if reset and odoo.server.database_exists(DEMO_DB):
-        odoo.server.drop_database(DEMO_DB)
-        shutil.rmtree(odoo.filestore(DEMO_DB), ignore_errors=True)
+    if reset:
+        _drop_database(odoo, DEMO_DB)
     if not odoo.server.database_exists(DEMO_DB) or ADDON not in odoo.installed_modules(
         DEMO_DB, [ADDON]
     ):
