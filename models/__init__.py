@@ -4,6 +4,7 @@ from . import timesheet_billing_role
 from . import timesheet_billing_rate
 from . import timesheet_billing_assignment
 from . import timesheet_billing_contract
+from . import timesheet_billing_rule
 from . import hr_employee
 from . import hr_employee_public
 from . import project_project

@@ -1,7 +1,8 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import float_compare
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
 
@@ -58,6 +59,13 @@ class AccountAnalyticLine(models.Model):
         copy=False,
         help="Billable hours minus hours worked, set by an approver with a reason.",
     )
+    budget_overflow_hours = fields.Float(
+        string="Hours over Budget",
+        readonly=True,
+        copy=False,
+        help="Hours of this line over its project's budget or contract's cap, "
+        "kept out of billing as the budget policy says.",
+    )
     billable_hours_reason = fields.Char(string="Adjustment Reason", copy=False)
     is_billable = fields.Boolean(
         string="Billable",
@@ -98,6 +106,24 @@ class AccountAnalyticLine(models.Model):
         compute="_compute_bill_amount",
         store=True,
         groups=APPROVER_GROUP,
+    )
+    rule_warning = fields.Text(
+        string="Warnings",
+        readonly=True,
+        copy=False,
+        help="The logging rules this line breaks (rules that warn).",
+    )
+    needs_attention = fields.Boolean(
+        compute="_compute_needs_attention",
+        store=True,
+        index=True,
+        help="The line breaks a rule that warns and no approver acknowledged it.",
+    )
+    warning_acknowledged_by_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Warnings Acknowledged By",
+        readonly=True,
+        copy=False,
     )
     # The rate in force when the line was approved; rate cards changed later
     # never reprice it. Written only by _freeze_bill_rate().
@@ -161,18 +187,50 @@ class AccountAnalyticLine(models.Model):
                 )
             )[:1]
 
-    @api.depends("unit_amount", "billable_hours_adjustment", "project_id")
+    @api.depends("rule_warning", "warning_acknowledged_by_id")
+    def _compute_needs_attention(self):
+        for line in self:
+            line.needs_attention = bool(
+                line.rule_warning and not line.warning_acknowledged_by_id
+            )
+
+    @api.depends(
+        "unit_amount",
+        "billable_hours_adjustment",
+        "budget_overflow_hours",
+        "project_id",
+    )
     def _compute_billable_hours(self):
+        worked = self._get_rounded_hours_worked()
         for line in self:
             line.billable_hours = (
-                line.unit_amount + line.billable_hours_adjustment
+                worked[line]
+                + line.billable_hours_adjustment
+                - line.budget_overflow_hours
                 if line.project_id
                 else 0.0
             )
 
     def _inverse_billable_hours(self):
+        worked = self._get_rounded_hours_worked()
         for line in self:
-            line.billable_hours_adjustment = line.billable_hours - line.unit_amount
+            line.billable_hours_adjustment = (
+                line.billable_hours - worked[line] + line.budget_overflow_hours
+            )
+
+    def _get_rounded_hours_worked(self):
+        """Hours worked rounded as the line's increment rule says (what
+        invoicing bills), ``{line: hours}``."""
+        Rule = self.env["timesheet.billing.rule"]
+        timesheets = self.filtered("project_id")
+        rules = Rule._rules_for(timesheets) if timesheets else {}
+        rounded = {}
+        for line in self:
+            increment = rules.get(line, Rule).filtered(
+                lambda rule: rule.rule_type == "increment"
+            )[:1]
+            rounded[line] = Rule._round_hours(line.unit_amount, increment)
+        return rounded
 
     @api.depends(
         "project_id.billing_type",
@@ -323,11 +381,36 @@ class AccountAnalyticLine(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_billing_fields_access(vals)
-        return super().create(vals_list)
+        lines = super().create(vals_list)
+        lines._apply_logging_rules()
+        return lines
 
     def write(self, vals):
         self._check_billing_fields_access(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if self._get_rule_checked_fields() & set(vals):
+            self._apply_logging_rules()
+        return result
+
+    def unlink(self):
+        # Removing time can bring a day back under its limit: recheck the
+        # other lines of the same employees and days.
+        siblings = self._same_day_lines() - self
+        result = super().unlink()
+        siblings.exists()._apply_logging_rules(blocking=False)
+        return result
+
+    @api.model
+    def _get_rule_checked_fields(self):
+        """Fields whose change is checked against the logging rules (hook)."""
+        return {
+            "date",
+            "unit_amount",
+            "employee_id",
+            "project_id",
+            "task_id",
+            "name",
+        }
 
     @api.model
     def _get_billing_protected_fields(self):
@@ -408,3 +491,99 @@ class AccountAnalyticLine(models.Model):
                 "frozen_bill_rate_card_id": False,
             }
         )
+
+    # ------------------------------------------------------ logging rules
+
+    def _same_day_lines(self):
+        """Timesheet lines of the same employees on the same days (self too)."""
+        timesheets = self.filtered("project_id")
+        if not timesheets:
+            return self.browse()
+        # The sums of a day include other users' lines the user may not read.
+        return self.sudo().search(
+            [
+                ("project_id", "!=", False),
+                ("employee_id", "in", timesheets.employee_id.ids),
+                ("date", "in", list(set(timesheets.mapped("date")))),
+            ]
+        )
+
+    def _apply_logging_rules(self, blocking=True):
+        """Check these lines against the logging rules: refuse the whole batch
+        when one breaks a blocking rule, else record the warnings on them and
+        on the other lines of their days (daily totals), and bill over-budget
+        hours only up to the budget where the policy says so."""
+        timesheets = self.filtered("project_id")
+        if not timesheets:
+            return
+        scope = timesheets._same_day_lines() | timesheets.sudo()
+        violations, overflows = self.env["timesheet.billing.rule"]._evaluate(scope)
+        if blocking:
+            blocked = [
+                message
+                for line in timesheets
+                for _rule, message, severity in violations.get(line.sudo(), [])
+                if severity == "block"
+            ]
+            if blocked:
+                raise ValidationError(_blocked_message(self.env, blocked))
+        self._store_budget_overflow(scope, overflows)
+        self._store_warnings(scope, violations)
+
+    @api.model
+    def _store_budget_overflow(self, lines, overflows):
+        """Hours over a budget whose policy is "bill up to the budget" are kept
+        out of the billable hours; lines back under it bill in full again."""
+        by_hours = defaultdict(lambda: self.browse())
+        for line in lines:
+            hours = overflows.get(line, (0.0, ""))[0]
+            if float_compare(hours, line.budget_overflow_hours, 2):
+                by_hours[hours] |= line
+        for hours, changed in by_hours.items():
+            changed.sudo().write({"budget_overflow_hours": hours})
+
+    @api.model
+    def _store_warnings(self, lines, violations):
+        """Write each line's warnings; a changed warning needs a new
+        acknowledgement. One write per distinct text."""
+        by_text = defaultdict(lambda: self.browse())
+        for line in lines:
+            text = "\n".join(
+                message
+                for _rule, message, severity in violations.get(line, [])
+                if severity == "warn"
+            )
+            if (text or False) != (line.rule_warning or False):
+                by_text[text] |= line
+        for text, changed in by_text.items():
+            changed.sudo().write(
+                {"rule_warning": text or False, "warning_acknowledged_by_id": False}
+            )
+
+    def action_acknowledge_warnings(self):
+        """An approver accepts the warnings of these lines: they no longer need
+        attention and may be submitted."""
+        if not self.env.user.has_group(APPROVER_GROUP):
+            raise AccessError(
+                self.env._(
+                    "Only timesheet approvers may acknowledge warnings "
+                    "(%(user)s is not one).",
+                    user=self.env.user.name,
+                )
+            )
+        flagged = self.filtered("needs_attention")
+        if not flagged:
+            raise UserError(
+                self.env._("None of the selected timesheets needs attention.")
+            )
+        flagged.sudo().write({"warning_acknowledged_by_id": self.env.uid})
+        return True
+
+
+def _blocked_message(env, messages, most=20):
+    shown = messages[:most]
+    more = len(messages) - len(shown)
+    text = "\n".join(shown)
+    if more:
+        text += "\n" + env._("… and %(count)s more.", count=more)
+    return env._("Timesheets refused by the logging rules:\n%(list)s", list=text)

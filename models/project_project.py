@@ -35,6 +35,16 @@ class ProjectProject(models.Model):
     )
     budget_hours = fields.Float(tracking=True)
     budget_amount = fields.Monetary(currency_field="currency_id", tracking=True)
+    budget_policy = fields.Selection(
+        selection=[
+            ("warn", "Warn"),
+            ("block", "Block"),
+            ("overflow", "Bill up to the budget"),
+        ],
+        tracking=True,
+        help="When time goes over the budget: warn, refuse it, or keep the hours "
+        "over it out of billing. Empty: as the Budget rule says.",
+    )
     billing_assignment_ids = fields.One2many(
         comodel_name="timesheet.billing.assignment",
         inverse_name="project_id",

@@ -19,3 +19,8 @@ class ResCompany(models.Model):
         help="Service product invoiced for approved hours when a project names "
         "none: it carries the income account and the taxes of the invoice lines.",
     )
+    timesheet_lock_date = fields.Date(
+        string="Timesheet Lock Date",
+        help="No timesheet may be logged or changed on or before this date "
+        "(rule: No entries on or before the lock date).",
+    )

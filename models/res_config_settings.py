@@ -8,3 +8,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.timesheet_billing_product_id",
         readonly=False,
     )
+    timesheet_lock_date = fields.Date(
+        related="company_id.timesheet_lock_date",
+        readonly=False,
+    )

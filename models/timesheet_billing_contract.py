@@ -51,6 +51,16 @@ class TimesheetBillingContract(models.Model):
     cap_amount = fields.Monetary(
         string="Cap (amount)", tracking=True, help="0: no cap in amount."
     )
+    budget_policy = fields.Selection(
+        selection=[
+            ("warn", "Warn"),
+            ("block", "Block"),
+            ("overflow", "Bill up to the budget"),
+        ],
+        tracking=True,
+        help="When time goes over the budget: warn, refuse it, or keep the hours "
+        "over it out of billing. Empty: as the Budget rule says.",
+    )
     customer_reference = fields.Char(
         tracking=True,
         help="The customer's reference (purchase order number), copied to invoices.",

@@ -79,7 +79,7 @@ class TestRateResolution(TimesheetBillingSetupCommon):
         first = self.log(1, day=date(2026, 3, 1))
         last = self.log(1, day=date(2026, 3, 15))
         next_first = self.log(1, day=date(2026, 3, 16))
-        much_later = self.log(1, day=date(2027, 1, 1))
+        much_later = self.log(1, day=date(2026, 10, 1))
         self.assertEqual(before.non_billable_reason, "no_rate")
         self.assertPriced(first, 100.0, 100.0)
         self.assertPriced(last, 100.0, 100.0)
