@@ -1,8 +1,8 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import float_compare
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare
 
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
 
@@ -463,6 +463,12 @@ class AccountAnalyticLine(models.Model):
         for name in PRICING_FIELDS:
             self.env.add_to_compute(self._fields[name], self)
 
+    def _reprice_and_recheck(self):
+        """Reprice these lines, then refresh their warnings (a missing rate
+        found, a budget now exceeded); nothing is refused here."""
+        self._reprice()
+        self._apply_logging_rules(blocking=False)
+
     def _freeze_bill_rate(self):
         """Keep the rate in force now on these lines, whatever the rate cards
         become. Called when the lines are approved."""
@@ -508,6 +514,29 @@ class AccountAnalyticLine(models.Model):
             ]
         )
 
+    def _same_budget_lines(self):
+        """Lines that count after these ones against the same project budget
+        or contract cap: a change here can move them over or back under."""
+        timesheets = self.sudo().filtered("project_id")
+        projects = timesheets.project_id.filtered(
+            lambda project: project.budget_hours or project.budget_amount
+        )
+        contracts = timesheets.contract_id.filtered(
+            lambda contract: contract.cap_hours or contract.cap_amount
+        )
+        if not (projects or contracts) or not self.env[
+            "timesheet.billing.rule"
+        ].sudo().search_count([("rule_type", "=", "budget")], limit=1):
+            return self.browse()
+        return self.sudo().search(
+            [
+                ("date", ">=", min(timesheets.mapped("date"))),
+                "|",
+                ("project_id", "in", projects.ids),
+                ("contract_id", "in", contracts.ids),
+            ]
+        )
+
     def _apply_logging_rules(self, blocking=True):
         """Check these lines against the logging rules: refuse the whole batch
         when one breaks a blocking rule, else record the warnings on them and
@@ -516,7 +545,11 @@ class AccountAnalyticLine(models.Model):
         timesheets = self.filtered("project_id")
         if not timesheets:
             return
-        scope = timesheets._same_day_lines() | timesheets.sudo()
+        scope = (
+            timesheets._same_day_lines()
+            | timesheets._same_budget_lines()
+            | timesheets.sudo()
+        )
         violations, overflows = self.env["timesheet.billing.rule"]._evaluate(scope)
         if blocking:
             blocked = [

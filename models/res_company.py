@@ -20,7 +20,6 @@ class ResCompany(models.Model):
         "none: it carries the income account and the taxes of the invoice lines.",
     )
     timesheet_lock_date = fields.Date(
-        string="Timesheet Lock Date",
         help="No timesheet may be logged or changed on or before this date "
         "(rule: No entries on or before the lock date).",
     )

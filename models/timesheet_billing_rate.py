@@ -284,19 +284,19 @@ class TimesheetBillingRate(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         cards = super().create(vals_list)
-        cards._affected_lines()._reprice()
+        cards._affected_lines()._reprice_and_recheck()
         return cards
 
     def write(self, vals):
         before = self._affected_lines()
         result = super().write(vals)
-        (before | self._affected_lines())._reprice()
+        (before | self._affected_lines())._reprice_and_recheck()
         return result
 
     def unlink(self):
         lines = self._affected_lines()
         result = super().unlink()
-        lines._reprice()
+        lines._reprice_and_recheck()
         return result
 
     def _affected_lines(self):

@@ -63,7 +63,7 @@ class TimesheetBillingRule(models.Model):
     max_hours = fields.Float(
         string="Maximum Hours", default=24.0, help="Per line or per day."
     )
-    days = fields.Integer(string="Days", default=30)
+    days = fields.Integer(default=30)
     increment = fields.Float(default=0.25, help="In hours, e.g. 0.25 for 15 min.")
     rounding = fields.Selection(
         selection=ROUNDING,
