@@ -36,6 +36,7 @@
         "demo/res_partner_demo.xml",
         "demo/project_project_demo.xml",
         "demo/timesheet_billing_rate_demo.xml",
+        "demo/timesheet_billing_rule_demo.xml",
         "demo/account_analytic_line_demo.xml",
     ],
     "uninstall_hook": "uninstall_hook",

@@ -63,7 +63,7 @@ class TestInstall(TimesheetBillingCommon):
         managers, not by employees."""
         menus = [
             self.env.ref(f"hr_timesheet_billing.timesheet_billing_{name}_menu")
-            for name in ("role", "rate", "contract")
+            for name in ("rule", "role", "rate", "contract")
         ]
         configuration = self.env.ref("hr_timesheet.hr_timesheet_menu_configuration")
         Menu = self.env["ir.ui.menu"]
