@@ -23,6 +23,7 @@ class TestInstall(TimesheetBillingCommon):
             "the section holds the invoicing block later features extend",
         )
         self.assertTrue(section.xpath(".//field[@name='timesheet_billing_product_id']"))
+        self.assertTrue(section.xpath(".//field[@name='timesheet_lock_date']"))
 
     def test_settings_save_on_company(self):
         """An administrator sets the default product; it lands on the company."""
