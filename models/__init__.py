@@ -5,6 +5,9 @@ from . import timesheet_billing_rate
 from . import timesheet_billing_assignment
 from . import timesheet_billing_contract
 from . import timesheet_billing_rule
+from . import timesheet_billing_approval_mixin
+from . import timesheet_billing_week
+from . import timesheet_billing_approval_log
 from . import hr_employee
 from . import hr_employee_public
 from . import project_project

@@ -27,7 +27,8 @@ PRICING_FIELDS = (
 
 
 class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"
+    _name = "account.analytic.line"
+    _inherit = ["account.analytic.line", "timesheet.billing.approval.mixin"]
 
     billing_role_id = fields.Many2one(
         comodel_name="timesheet.billing.role",
@@ -386,6 +387,7 @@ class AccountAnalyticLine(models.Model):
         return lines
 
     def write(self, vals):
+        self._check_approval_lock(vals)
         self._check_billing_fields_access(vals)
         result = super().write(vals)
         if self._get_rule_checked_fields() & set(vals):
@@ -552,9 +554,13 @@ class AccountAnalyticLine(models.Model):
         )
         violations, overflows = self.env["timesheet.billing.rule"]._evaluate(scope)
         if blocking:
+            # Lines past draft were checked when submitted; changing their
+            # description must not trip a rule about their date.
             blocked = [
                 message
-                for line in timesheets
+                for line in timesheets.filtered(
+                    lambda line: line.billing_state == "draft"
+                )
                 for _rule, message, severity in violations.get(line.sudo(), [])
                 if severity == "block"
             ]

@@ -23,3 +23,10 @@ class HrEmployee(models.Model):
         inverse_name="employee_id",
         string="Personal Rate Cards",
     )
+    billing_approver_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Timesheet Approver",
+        tracking=True,
+        help="Approves this employee's timesheets besides the managers of the "
+        "projects they work on.",
+    )

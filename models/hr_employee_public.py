@@ -9,3 +9,4 @@ class HrEmployeePublic(models.Model):
     billing_role_id = fields.Many2one(
         comodel_name="timesheet.billing.role", readonly=True
     )
+    billing_approver_id = fields.Many2one(comodel_name="res.users", readonly=True)

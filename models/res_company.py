@@ -23,3 +23,8 @@ class ResCompany(models.Model):
         help="No timesheet may be logged or changed on or before this date "
         "(rule: No entries on or before the lock date).",
     )
+    timesheet_finance_approval = fields.Boolean(
+        string="Finance Approval of Timesheets",
+        help="Timesheets approved by the project lead are approved by Finance too "
+        "before they can be invoiced (a contract can decide otherwise).",
+    )

@@ -12,3 +12,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.timesheet_lock_date",
         readonly=False,
     )
+    timesheet_finance_approval = fields.Boolean(
+        related="company_id.timesheet_finance_approval",
+        readonly=False,
+    )

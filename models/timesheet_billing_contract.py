@@ -61,6 +61,18 @@ class TimesheetBillingContract(models.Model):
         help="When time goes over the budget: warn, refuse it, or keep the hours "
         "over it out of billing. Empty: as the Budget rule says.",
     )
+    finance_approval = fields.Selection(
+        selection=[
+            ("company", "As the company says"),
+            ("required", "Required"),
+            ("not_required", "Not required"),
+        ],
+        required=True,
+        default="company",
+        tracking=True,
+        help="Whether this contract's timesheets need Finance's approval after "
+        "the project lead's.",
+    )
     customer_reference = fields.Char(
         tracking=True,
         help="The customer's reference (purchase order number), copied to invoices.",

@@ -1,0 +1,2 @@
+from . import timesheet_billing_submit_week
+from . import timesheet_billing_reject

@@ -1,0 +1,451 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+BILLING_STATES = [
+    ("draft", "Draft"),
+    ("submitted", "Submitted"),
+    ("lead_approved", "Approved by Lead"),
+    ("approved", "Approved"),
+    ("invoiced", "Invoiced"),
+]
+APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
+FINANCE_GROUP = "hr_timesheet_billing.group_timesheet_billing_finance"
+MANAGER_GROUP = "hr_timesheet_billing.group_timesheet_billing_manager"
+
+
+class TimesheetBillingApprovalMixin(models.AbstractModel):
+    """Weekly submission and approval of timesheet lines, in one or two stages
+    (project lead, then finance), with rejection reasons, locking and a log.
+
+    Used by ``account.analytic.line``; the hooks say who approves what.
+    """
+
+    _name = "timesheet.billing.approval.mixin"
+    _description = "Timesheet Approval"
+
+    billing_state = fields.Selection(
+        selection=BILLING_STATES,
+        string="Approval",
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Draft: being logged. Submitted: waiting for the project lead. "
+        "Approved by Lead: waiting for finance. Approved: ready to invoice. "
+        "Invoiced: billed.",
+    )
+    rejection_reason = fields.Text(readonly=True, copy=False)
+    week_id = fields.Many2one(
+        comodel_name="timesheet.billing.week",
+        readonly=True,
+        copy=False,
+        index=True,
+    )
+    approval_log_ids = fields.Many2many(
+        comodel_name="timesheet.billing.approval.log",
+        relation="timesheet_billing_approval_log_line_rel",
+        column1="line_id",
+        column2="log_id",
+        readonly=True,
+        copy=False,
+    )
+
+    # -------------------------------------------------------------- hooks
+
+    def _get_locked_fields(self):
+        """Fields nobody changes once lines are approved (hook)."""
+        return {
+            "unit_amount",
+            "date",
+            "employee_id",
+            "user_id",
+            "project_id",
+            "task_id",
+            "billing_role_id",
+            "billable_hours",
+            "billable_hours_adjustment",
+            "exclude_from_billing",
+            "amount",
+            "account_id",
+            "company_id",
+        }
+
+    def _needs_finance_approval(self):
+        """Whether this line's approval has a finance stage (hook)."""
+        self.ensure_one()
+        policy = self.contract_id.sudo().finance_approval
+        if policy in ("required", "not_required"):
+            return policy == "required"
+        return self.company_id.timesheet_finance_approval
+
+    def _is_owner(self, user):
+        self.ensure_one()
+        return user in (self.user_id | self.employee_id.sudo().user_id)
+
+    def _can_lead_approve(self, user):
+        """The first stage: the project's manager or the employee's designated
+        approver; billing managers may stand in (hook)."""
+        self.ensure_one()
+        return (
+            user == self.project_id.sudo().user_id
+            or user == self.employee_id.sudo().billing_approver_id
+            or user.has_group(MANAGER_GROUP)
+        )
+
+    def _can_finance_approve(self, user):
+        """The second stage: members of Billing / Finance (hook)."""
+        return user.has_group(FINANCE_GROUP)
+
+    # ------------------------------------------------------------ actions
+
+    def action_submit(self):
+        """Submit draft lines for approval (their owner or an approver)."""
+        lines = self._timesheets()
+        lines._check_state({"draft"}, self.env._("submitted"))
+        user = self.env.user
+        if not user.has_group(APPROVER_GROUP):
+            others = lines.filtered(lambda line: not line._is_owner(user))
+            if others:
+                raise AccessError(
+                    self.env._(
+                        "%(user)s may only submit their own timesheets, not: %(lines)s",
+                        user=user.name,
+                        lines=others._describe(),
+                    )
+                )
+        lines._check_submittable()
+        lines._transition("submitted")
+        lines.sudo().write({"rejection_reason": False})
+        lines._notify_approvers()
+        return True
+
+    def action_approve(self):
+        """Perform, on each line, the next approval stage this user may
+        perform: the lead's, then finance's where there is one."""
+        lines = self._timesheets()
+        lines._check_state({"submitted", "lead_approved"}, self.env._("approved"))
+        user = self.env.user
+        own = lines.filtered(lambda line: line._is_owner(user))
+        if own:
+            raise AccessError(
+                self.env._(
+                    "Nobody approves their own time: %(lines)s", lines=own._describe()
+                )
+            )
+        refused = lines.filtered(lambda line: not line._can_approve(user))
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "%(user)s may not approve these timesheets at their stage: "
+                    "%(lines)s",
+                    user=user.name,
+                    lines=refused._describe(),
+                )
+            )
+        to_finance = lines.filtered(
+            lambda line: (
+                line.billing_state == "submitted" and line._needs_finance_approval()
+            )
+        )
+        final = lines - to_finance
+        to_finance._transition("lead_approved")
+        final._transition("approved")
+        final._freeze_bill_rate()
+        lines._close_approver_activities()
+        return True
+
+    def action_reject(self, reason):
+        """Send lines back to draft, at any approval stage, with the reason the
+        employee will read."""
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say why the timesheets are rejected."))
+        lines = self._timesheets()
+        lines._check_state({"submitted", "lead_approved"}, self.env._("rejected"))
+        user = self.env.user
+        refused = lines.filtered(
+            lambda line: line._is_owner(user) or not line._can_approve(user)
+        )
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "%(user)s may not reject these timesheets at their stage: "
+                    "%(lines)s",
+                    user=user.name,
+                    lines=refused._describe(),
+                )
+            )
+        lines._transition("draft", reason=reason)
+        lines.sudo().write({"rejection_reason": reason})
+        lines._close_approver_activities()
+        lines._notify_rejection(reason)
+        return True
+
+    def action_reset_to_draft(self):
+        """Back to draft: the owner before any approval, or an approver of the
+        line's stage; approved lines by finance or a lead; never invoiced ones."""
+        lines = self._timesheets()
+        lines._check_state(
+            {"submitted", "lead_approved", "approved"}, self.env._("reset to draft")
+        )
+        user = self.env.user
+        refused = lines.filtered(
+            lambda line: (
+                not (
+                    (line.billing_state == "submitted" and line._is_owner(user))
+                    or (not line._is_owner(user) and line._can_reset(user))
+                )
+            )
+        )
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "%(user)s may not reset these timesheets to draft: %(lines)s",
+                    user=user.name,
+                    lines=refused._describe(),
+                )
+            )
+        lines._transition("draft")
+        lines._unfreeze_bill_rate()
+        lines._close_approver_activities()
+        return True
+
+    @api.model
+    def action_submit_my_week(self, day=None):
+        """Submit the current user's draft timesheets of the week of ``day``
+        (today by default); return how many lines were submitted."""
+        day = fields.Date.to_date(day) or fields.Date.context_today(self)
+        Week = self.env["timesheet.billing.week"]
+        start = Week._week_start(day)
+        lines = self.search(
+            [
+                ("project_id", "!=", False),
+                ("employee_id.user_id", "=", self.env.uid),
+                ("billing_state", "=", "draft"),
+                ("date", ">=", start),
+                ("date", "<=", start + timedelta(days=6)),
+            ]
+        )
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "You have no draft timesheet in the week of %(start)s.",
+                    start=start,
+                )
+            )
+        lines.action_submit()
+        return len(lines)
+
+    # ------------------------------------------------------------ helpers
+
+    def _timesheets(self):
+        lines = self.filtered("project_id")
+        if not lines:
+            raise UserError(self.env._("Select timesheets."))
+        return lines
+
+    def _describe(self, most=10):
+        labels = [
+            f"{line.employee_id.name} {line.date} {line.project_id.display_name} "
+            f"({line.unit_amount:g} h)"
+            for line in self[:most]
+        ]
+        if len(self) > most:
+            labels.append(self.env._("and %(count)s more", count=len(self) - most))
+        return "; ".join(labels)
+
+    def _check_state(self, allowed, action):
+        wrong = self.filtered(lambda line: line.billing_state not in allowed)
+        if wrong:
+            states = dict(BILLING_STATES)
+            raise UserError(
+                self.env._(
+                    "These timesheets cannot be %(action)s from their state "
+                    "(%(states)s): %(lines)s",
+                    action=action,
+                    states=", ".join(
+                        sorted(
+                            {states[state] for state in wrong.mapped("billing_state")}
+                        )
+                    ),
+                    lines=wrong._describe(),
+                )
+            )
+
+    def _can_approve(self, user):
+        self.ensure_one()
+        if self.billing_state == "submitted":
+            return self._can_lead_approve(user)
+        return self._can_finance_approve(user)
+
+    def _can_reset(self, user):
+        self.ensure_one()
+        if self.billing_state == "approved":
+            return self._can_finance_approve(user) or self._can_lead_approve(user)
+        return self._can_approve(user)
+
+    def _check_submittable(self):
+        """Lines that break a blocking rule, or whose warnings nobody
+        acknowledged, are not submitted: say which and why."""
+        violations, _overflows = self.env["timesheet.billing.rule"]._evaluate(
+            self.sudo()
+        )
+        reasons = [
+            message
+            for line in self.sudo()
+            for _rule, message, severity in violations.get(line, [])
+            if severity == "block"
+        ]
+        reasons += [
+            line.rule_warning for line in self.sudo().filtered("needs_attention")
+        ]
+        if reasons:
+            raise ValidationError(
+                self.env._(
+                    "Fix these timesheets, or have an approver acknowledge their "
+                    "warnings, before submitting:\n%(reasons)s",
+                    reasons="\n".join(reasons[:20]),
+                )
+            )
+
+    def _transition(self, to_state, reason=False):
+        """Move the lines to ``to_state`` and log it per week and former state:
+        a few queries whatever the number of lines."""
+        if not self:
+            return
+        lines = self.sudo()
+        weeks = self.env["timesheet.billing.week"]._get_or_create(lines)
+        groups = defaultdict(lambda: self.browse())
+        for line in lines:
+            groups[weeks[line], line.billing_state] |= line
+        unlinked = lines.filtered(lambda line: line.week_id != weeks[line])
+        for week in {weeks[line] for line in unlinked}:
+            unlinked.filtered(lambda line, week=week: weeks[line] == week).write(
+                {"week_id": week.id}
+            )
+        lines.write({"billing_state": to_state})
+        self.env["timesheet.billing.approval.log"].sudo().create(
+            [
+                {
+                    "week_id": week.id,
+                    "user_id": self.env.uid,
+                    "from_state": from_state,
+                    "to_state": to_state,
+                    "reason": reason,
+                    "line_ids": [Command.set(group.ids)],
+                    "line_count": len(group),
+                    "hours": sum(group.mapped("unit_amount")),
+                }
+                for (week, from_state), group in groups.items()
+            ]
+        )
+        states = dict(BILLING_STATES)
+        for (week, from_state), group in groups.items():
+            week.message_post(
+                body=self.env._(
+                    "%(count)s timesheets (%(hours)s h): %(from)s → %(to)s%(why)s",
+                    count=len(group),
+                    hours=f"{sum(group.mapped('unit_amount')):g}",
+                    **{"from": states[from_state]},
+                    to=states[to_state],
+                    why=f" ({reason})" if reason else "",
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _notify_approvers(self):
+        """An activity for each approver of a submitted week, once."""
+        todo = defaultdict(set)
+        for line in self.sudo():
+            approver = line.employee_id.billing_approver_id or line.project_id.user_id
+            if approver and line.week_id:
+                todo[line.week_id].add(approver)
+        for week, approvers in todo.items():
+            for approver in approvers:
+                already = week.activity_ids.filtered(
+                    lambda activity, approver=approver: (
+                        activity.user_id == approver
+                        and activity.activity_type_id
+                        == self.env.ref("mail.mail_activity_data_todo")
+                    )
+                )
+                if not already:
+                    week.activity_schedule(
+                        "mail.mail_activity_data_todo",
+                        user_id=approver.id,
+                        summary=self.env._("Timesheets to approve"),
+                    )
+
+    def _close_approver_activities(self):
+        weeks = self.sudo().week_id
+        if weeks:
+            weeks.activity_feedback(
+                ["mail.mail_activity_data_todo"],
+                user_id=self.env.uid,
+                feedback=self.env._("Reviewed"),
+            )
+
+    def _notify_rejection(self, reason):
+        for week in self.sudo().week_id:
+            if week.user_id:
+                week.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=week.user_id.id,
+                    summary=self.env._("Timesheets rejected"),
+                    note=reason,
+                )
+
+    # ------------------------------------------------------------ locking
+
+    def _check_approval_lock(self, vals):
+        """Approved and invoiced lines keep their hours, date, people, project,
+        task and rate; submitted ones change only through an approver. The
+        state changes only through the actions."""
+        if self.env.su:
+            return
+        if "billing_state" in vals or "week_id" in vals:
+            raise AccessError(
+                self.env._(
+                    "The approval state of timesheets changes only through "
+                    "Submit, Approve, Reject and Reset to Draft."
+                )
+            )
+        locked = self.filtered(
+            lambda line: line.billing_state in ("approved", "invoiced")
+        )
+        changed = self._get_locked_fields() & set(vals)
+        if locked and changed:
+            raise UserError(
+                self.env._(
+                    "Approved timesheets are locked (%(fields)s cannot change; the "
+                    "description can): %(lines)s",
+                    fields=", ".join(sorted(changed)),
+                    lines=locked._describe(),
+                )
+            )
+        pending = self.filtered(
+            lambda line: line.billing_state in ("submitted", "lead_approved")
+        )
+        if pending and not self.env.user.has_group(APPROVER_GROUP):
+            raise UserError(
+                self.env._(
+                    "These timesheets are submitted: reset them to draft to change "
+                    "them. %(lines)s",
+                    lines=pending._describe(),
+                )
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_submitted(self):
+        submitted = self.filtered(lambda line: line.billing_state != "draft")
+        if submitted:
+            raise UserError(
+                self.env._(
+                    "Only draft timesheets can be deleted (reset the others to "
+                    "draft first; approved and invoiced ones stay): %(lines)s",
+                    lines=submitted._describe(),
+                )
+            )
