@@ -243,12 +243,10 @@ class AccountAnalyticLine(models.Model):
         "company_id",
         "employee_id",
         "billing_role_id",
-        "bill_rate_frozen",
-        "frozen_bill_rate",
-        "frozen_bill_currency_id",
-        "frozen_bill_rate_card_id",
     )
     def _compute_billing(self):
+        # Freezing copies the current rate: nothing to recompute then, so the
+        # frozen fields are no dependency; unfreezing reprices explicitly.
         to_price = []
         for line in self:
             reason = line._get_non_billable_reason()
@@ -381,6 +379,7 @@ class AccountAnalyticLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_approval_vals(vals)
             self._check_billing_fields_access(vals)
         lines = super().create(vals_list)
         lines._apply_logging_rules()
@@ -480,7 +479,7 @@ class AccountAnalyticLine(models.Model):
             key = (line.bill_rate, line.bill_currency_id.id, line.bill_rate_card_id.id)
             groups[key] |= line
         for (rate, currency_id, card_id), lines in groups.items():
-            lines.write(
+            lines._write_in_bulk(
                 {
                     "bill_rate_frozen": True,
                     "frozen_bill_rate": rate,
@@ -491,7 +490,8 @@ class AccountAnalyticLine(models.Model):
 
     def _unfreeze_bill_rate(self):
         """Let the rate cards price these lines again (back to draft)."""
-        self.sudo().filtered("bill_rate_frozen").write(
+        frozen = self.sudo().filtered("bill_rate_frozen")
+        frozen._write_in_bulk(
             {
                 "bill_rate_frozen": False,
                 "frozen_bill_rate": 0.0,
@@ -499,6 +499,7 @@ class AccountAnalyticLine(models.Model):
                 "frozen_bill_rate_card_id": False,
             }
         )
+        frozen._reprice()
 
     # ------------------------------------------------------ logging rules
 

@@ -1,7 +1,7 @@
 from collections import Counter
 from datetime import date, timedelta
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import TimesheetBillingSetupCommon
 
@@ -112,3 +112,61 @@ class TestBillingPerformance(TimesheetBillingSetupCommon):
         with self.assertQueryCount(__system__=62):
             Line.create(vals)
             self.env.flush_all()
+
+
+@tagged("post_install", "-at_install")
+class TestApprovalPerformance(TimesheetBillingSetupCommon):
+    """Approving is set-based: 5,000 lines in one call cost about what 500 do
+    (Odoo splits its UPDATEs by 1,000 ids), far from a query per line."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rate(100.0, role_id=cls.senior.id)
+        cls.lead = new_test_user(
+            cls.env,
+            login="htb_perf_lead",
+            groups="base.group_user,hr_timesheet.group_hr_timesheet_approver",
+        )
+        cls.project_acme.user_id = cls.lead
+
+    def _submitted(self, count, monday):
+        lines = self.env["account.analytic.line"].create(
+            [
+                {
+                    "name": f"Line {index}",
+                    "project_id": self.project_acme.id,
+                    "employee_id": self.ann.id,
+                    "date": monday + timedelta(days=index % 5),
+                    "unit_amount": 0.01,
+                }
+                for index in range(count)
+            ]
+        )
+        lines.with_user(self.timesheet_user).action_submit()
+        return lines
+
+    def _approve_queries(self, lines):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        lines.with_user(self.lead).action_approve()
+        self.env.flush_all()
+        return self.cr.sql_log_count - before
+
+    def test_approve_5000_lines(self):
+        few = self._submitted(500, date(2026, 3, 2))
+        many = self._submitted(5000, date(2026, 3, 9))
+        queries_for_few = self._approve_queries(few)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=47):
+            many.with_user(self.lead).action_approve()
+            self.env.flush_all()
+        self.assertEqual(set(many.mapped("billing_state")), {"approved"})
+        self.assertTrue(all(many.mapped("bill_rate_frozen")))
+        # 10 times the lines: at most the extra pages Odoo reads records by
+        # (1,000 at a time, twice), never a query per line.
+        self.assertLessEqual(47 - queries_for_few, 2 * 4500 // 1000)
+        log = many.approval_log_ids.filtered(lambda log: log.to_state == "approved")
+        self.assertEqual((log.line_count, log.hours), (5000, 50.0))
