@@ -90,6 +90,18 @@ class TestInstall(TimesheetBillingCommon):
             configuration.groups_id,
         )
 
+    def test_approval_menus(self):
+        """Employees submit their week; approvers see what to approve."""
+        submit = self.env.ref("hr_timesheet_billing.timesheet_billing_submit_week_menu")
+        to_approve = self.env.ref(
+            "hr_timesheet_billing.timesheet_billing_to_approve_menu"
+        )
+        Menu = self.env["ir.ui.menu"]
+        employee_menus = Menu.with_user(self.timesheet_user)._visible_menu_ids()
+        self.assertIn(submit.id, employee_menus)
+        self.assertNotIn(to_approve.id, employee_menus)
+        self.assertIn(to_approve.id, Menu.with_user(self.approver)._visible_menu_ids())
+
     def test_billing_product(self):
         """Installed: an hourly service product, the default of every company."""
         product = self.env.ref("hr_timesheet_billing.product_product_billable_time")
