@@ -19,6 +19,7 @@
         "security/timesheet_billing_rule_security.xml",
         "security/timesheet_billing_week_security.xml",
         "security/timesheet_billing_approval_log_security.xml",
+        "security/account_analytic_line_security.xml",
         "data/product_product_data.xml",
         "data/project_project_data.xml",
         "data/timesheet_billing_rule_data.xml",

@@ -1,9 +1,23 @@
 from odoo import Command
 
+# hr_timesheet's own rule for approvers: the lines of every project they see.
+HR_TIMESHEET_APPROVER_DOMAIN = """[
+    ('project_id', '!=', False),
+    '|',
+        ('project_id.privacy_visibility', '!=', 'followers'),
+        ('project_id.message_partner_ids', 'in', [user.partner_id.id])
+]"""
+
 
 def uninstall_hook(env):
-    """Give Timesheets › Configuration back to hr_timesheet as it was: a menu
-    for administrators that opens the Timesheets settings."""
+    """Give back to hr_timesheet what the addon changed of it."""
+    _restore_configuration_menu(env)
+    _restore_approver_rule(env)
+
+
+def _restore_configuration_menu(env):
+    """Timesheets › Configuration: a menu for administrators that opens the
+    Timesheets settings."""
     menu = env.ref("hr_timesheet.hr_timesheet_menu_configuration", False)
     settings = env.ref("hr_timesheet.hr_timesheet_config_settings_action", False)
     if menu and settings:
@@ -14,3 +28,9 @@ def uninstall_hook(env):
                 "groups_id": [Command.unlink(approver.id)],
             }
         )
+
+
+def _restore_approver_rule(env):
+    rule = env.ref("hr_timesheet.timesheet_line_rule_approver", False)
+    if rule:
+        rule.domain_force = HR_TIMESHEET_APPROVER_DOMAIN

@@ -85,6 +85,14 @@ class TimesheetBillingSetupCommon(TimesheetBillingCommon):
             }
         )
         cls.project_internal = Project.create({"name": "Internal"})
+        # The approver leads every project: approvers see their projects' time.
+        (
+            cls.project_acme
+            | cls.project_acme_support
+            | cls.project_globex
+            | cls.project_fixed
+            | cls.project_internal
+        ).user_id = cls.approver
         cls.day = date(2026, 3, 4)
 
     @classmethod

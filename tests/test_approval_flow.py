@@ -106,11 +106,15 @@ class TestApprovalFlow(TimesheetBillingSetupCommon):
         line.with_user(self.timesheet_user).action_submit()
         with self.assertRaises(UserError):
             line.with_user(self.timesheet_user).action_submit()  # twice
-        with self.assertRaises(AccessError) as refused:
-            line.with_user(self.leo).action_approve()  # not his project
-        self.assertIn("Ann Example 2026-03-04 Acme ERP (3 h)", str(refused.exception))
         with self.assertRaises(AccessError):
+            line.with_user(self.leo).action_approve()  # not his project
+        with self.assertRaises(AccessError) as refused:
             line.with_user(self.fiona).action_approve()  # first stage is the lead's
+        self.assertIn(
+            "may not approve these timesheets at their stage: "
+            "Ann Example 2026-03-04 Acme ERP (3 h)",
+            str(refused.exception),
+        )
         with self.assertRaises(UserError):
             line.with_user(self.lea).action_reject("")
         with self.assertRaises(AccessError):
@@ -327,4 +331,24 @@ class TestApprovalFlow(TimesheetBillingSetupCommon):
                 "2026-03-09"
             ),
             1,
+        )
+
+    def test_approvers_see_their_projects_and_team(self):
+        mine = self.ann_logs(2)  # Acme ERP, led by Lea
+        theirs = self.ann_logs(1, project=self.project_globex)  # led by Leo
+        Line = self.env["account.analytic.line"]
+        visible = Line.with_user(self.lea).search([("id", "in", (mine | theirs).ids)])
+        self.assertEqual(visible, mine)
+        self.ann.billing_approver_id = self.lea  # her team now
+        visible = Line.with_user(self.lea).search([("id", "in", (mine | theirs).ids)])
+        self.assertEqual(visible, mine | theirs)
+        self.assertEqual(
+            Line.with_user(self.fiona).search([("id", "in", (mine | theirs).ids)]),
+            mine | theirs,
+        )
+        self.assertEqual(
+            Line.with_user(self.timesheet_user).search(
+                [("id", "in", (mine | theirs).ids)]
+            ),
+            mine | theirs,
         )

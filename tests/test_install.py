@@ -89,6 +89,9 @@ class TestInstall(TimesheetBillingCommon):
             self.env.ref("hr_timesheet.group_hr_timesheet_approver"),
             configuration.groups_id,
         )
+        rule = self.env.ref("hr_timesheet.timesheet_line_rule_approver")
+        self.assertIn("privacy_visibility", rule.domain_force)
+        self.assertNotIn("billing_approver_id", rule.domain_force)
 
     def test_approval_menus(self):
         """Employees submit their week; approvers see what to approve."""
