@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .timesheet_billing_rule import BUDGET_POLICIES, BUDGET_POLICY_HELP
+
 
 class ProjectProject(models.Model):
     _inherit = "project.project"
@@ -36,14 +38,7 @@ class ProjectProject(models.Model):
     budget_hours = fields.Float(tracking=True)
     budget_amount = fields.Monetary(currency_field="currency_id", tracking=True)
     budget_policy = fields.Selection(
-        selection=[
-            ("warn", "Warn"),
-            ("block", "Block"),
-            ("overflow", "Bill up to the budget"),
-        ],
-        tracking=True,
-        help="When time goes over the budget: warn, refuse it, or keep the hours "
-        "over it out of billing. Empty: as the Budget rule says.",
+        selection=BUDGET_POLICIES, tracking=True, help=BUDGET_POLICY_HELP
     )
     billing_assignment_ids = fields.One2many(
         comodel_name="timesheet.billing.assignment",

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .timesheet_billing_rule import BUDGET_POLICIES, BUDGET_POLICY_HELP
+
 
 class TimesheetBillingContract(models.Model):
     """An agreement with a customer covering projects over a period, with
@@ -52,14 +54,7 @@ class TimesheetBillingContract(models.Model):
         string="Cap (amount)", tracking=True, help="0: no cap in amount."
     )
     budget_policy = fields.Selection(
-        selection=[
-            ("warn", "Warn"),
-            ("block", "Block"),
-            ("overflow", "Bill up to the budget"),
-        ],
-        tracking=True,
-        help="When time goes over the budget: warn, refuse it, or keep the hours "
-        "over it out of billing. Empty: as the Budget rule says.",
+        selection=BUDGET_POLICIES, tracking=True, help=BUDGET_POLICY_HELP
     )
     finance_approval = fields.Selection(
         selection=[

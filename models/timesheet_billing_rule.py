@@ -20,6 +20,18 @@ RULE_TYPES = [
     ("missing_rate", "Billable time needs a rate"),
 ]
 
+# What a project or contract does with time over its budget (empty: what the
+# Budget rule's severity says).
+BUDGET_POLICIES = [
+    ("warn", "Warn"),
+    ("block", "Block"),
+    ("overflow", "Bill up to the budget"),
+]
+BUDGET_POLICY_HELP = (
+    "When time goes over the budget: warn, refuse it, or keep the hours over it "
+    "out of billing. Empty: as the Budget rule says."
+)
+
 ROUNDING = [
     ("none", "No rounding"),
     ("up", "Up"),
