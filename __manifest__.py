@@ -32,6 +32,7 @@
         "views/hr_employee_views.xml",
         "wizards/timesheet_billing_submit_week_views.xml",
         "wizards/timesheet_billing_reject_views.xml",
+        "wizards/timesheet_billing_invoice_views.xml",
         "views/timesheet_billing_week_views.xml",
         "views/account_analytic_line_views.xml",
         "views/res_config_settings_views.xml",

@@ -13,3 +13,5 @@ from . import hr_employee_public
 from . import project_project
 from . import project_task
 from . import account_analytic_line
+from . import account_move
+from . import account_move_line

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare
+from odoo.tools import SQL, float_compare
 
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
 
@@ -125,6 +125,20 @@ class AccountAnalyticLine(models.Model):
         string="Warnings Acknowledged By",
         readonly=True,
         copy=False,
+    )
+    invoice_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The customer invoice line that bills this time.",
+    )
+    invoice_id = fields.Many2one(
+        related="invoice_line_id.move_id", string="Invoice", store=True, index=True
+    )
+    invoice_payment_state = fields.Selection(
+        related="invoice_id.payment_state", string="Payment"
     )
     # The rate in force when the line was approved; rate cards changed later
     # never reprice it. Written only by _freeze_bill_rate().
@@ -463,6 +477,37 @@ class AccountAnalyticLine(models.Model):
         """Recompute the rate of these lines (frozen ones keep theirs)."""
         for name in PRICING_FIELDS:
             self.env.add_to_compute(self._fields[name], self)
+
+    def _lock_for_invoicing(self):
+        """Lock these lines against another invoicing run and keep those still
+        invoiceable: a run never puts a line on two invoices. Lines another run
+        holds are skipped (``FOR UPDATE SKIP LOCKED``), and the state is read
+        again after the lock."""
+        if not self:
+            return self
+        self.flush_recordset(["billing_state", "invoice_line_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id FROM account_analytic_line
+                 WHERE id = ANY(%s)
+                   AND billing_state = 'approved'
+                   AND invoice_line_id IS NULL
+                   FOR UPDATE SKIP LOCKED
+                """,
+                list(self.ids),
+            )
+        )
+        locked = self.browse([row[0] for row in rows])
+        locked.invalidate_recordset(["billing_state", "invoice_line_id"])
+        return locked.sudo()
+
+    def _release_from_invoice(self, reason):
+        """Invoiced lines whose invoice line went away are approved again."""
+        lines = self.sudo().filtered(lambda line: line.billing_state == "invoiced")
+        if lines:
+            lines._transition("approved", reason=reason)
+            lines._write_in_bulk({"invoice_line_id": False})
 
     def _reprice_and_recheck(self):
         """Reprice these lines, then refresh their warnings (a missing rate

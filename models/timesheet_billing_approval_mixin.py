@@ -467,7 +467,12 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
     @api.model
     def _check_approval_vals(self, vals):
         """Nobody sets the approval state by hand, not even over RPC."""
-        protected = {"billing_state", "week_id", "rejection_reason"} & set(vals)
+        protected = {
+            "billing_state",
+            "week_id",
+            "rejection_reason",
+            "invoice_line_id",
+        } & set(vals)
         if protected and not self.env.su:
             raise AccessError(
                 self.env._(

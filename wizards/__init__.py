@@ -1,2 +1,3 @@
 from . import timesheet_billing_submit_week
 from . import timesheet_billing_reject
+from . import timesheet_billing_invoice

@@ -1,0 +1,389 @@
+import math
+from collections import defaultdict
+
+from markupsafe import Markup, escape
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount
+
+
+class TimesheetBillingInvoice(models.TransientModel):
+    """Invoice approved, billable timesheets: choose, preview, create drafts."""
+
+    _name = "timesheet.billing.invoice"
+    _description = "Invoice Timesheets"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        default=lambda self: self.env.company,
+    )
+    date_to = fields.Date(
+        string="Up to",
+        required=True,
+        default=fields.Date.context_today,
+        help="Timesheets dated up to this day.",
+    )
+    partner_ids = fields.Many2many(
+        comodel_name="res.partner", string="Customers", check_company=True
+    )
+    project_ids = fields.Many2many(
+        comodel_name="project.project", string="Projects", check_company=True
+    )
+    contract_ids = fields.Many2many(
+        comodel_name="timesheet.billing.contract",
+        string="Contracts",
+        check_company=True,
+    )
+    timesheet_line_ids = fields.Many2many(
+        comodel_name="account.analytic.line",
+        string="Selected Timesheets",
+        help="Opened from selected timesheets: only these.",
+    )
+    grouping = fields.Selection(
+        selection=[
+            ("partner", "One invoice per customer"),
+            ("project", "One invoice per project"),
+            ("contract", "One invoice per contract"),
+        ],
+        required=True,
+        default="partner",
+    )
+    line_detail = fields.Selection(
+        selection=[
+            ("role", "One line per role"),
+            ("employee", "One line per employee"),
+            ("task", "One line per task"),
+            ("timesheet", "One line per timesheet"),
+        ],
+        required=True,
+        default="role",
+    )
+    invoice_date = fields.Date(required=True, default=fields.Date.context_today)
+    journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        required=True,
+        check_company=True,
+        domain="[('type', '=', 'sale'), ('company_id', '=', company_id)]",
+        compute="_compute_journal_id",
+        store=True,
+        readonly=False,
+    )
+    preview = fields.Html(compute="_compute_preview", sanitize=False)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        context = self.env.context
+        if context.get("active_model") == "account.analytic.line" and context.get(
+            "active_ids"
+        ):
+            values["timesheet_line_ids"] = [Command.set(context["active_ids"])]
+        return values
+
+    @api.depends("company_id")
+    def _compute_journal_id(self):
+        for wizard in self:
+            wizard.journal_id = self.env["account.journal"].search(
+                [
+                    *self.env["account.journal"]._check_company_domain(
+                        wizard.company_id
+                    ),
+                    ("type", "=", "sale"),
+                ],
+                limit=1,
+            )
+
+    # ------------------------------------------------------------ selection
+
+    def _get_candidate_domain(self):
+        """Timesheets the wizard looks at, invoiceable or not (hook)."""
+        self.ensure_one()
+        domain = [
+            ("project_id", "!=", False),
+            ("company_id", "=", self.company_id.id),
+            ("date", "<=", self.date_to),
+            ("billing_state", "in", ("approved", "submitted", "lead_approved")),
+        ]
+        if self.timesheet_line_ids:
+            domain.append(("id", "in", self.timesheet_line_ids.ids))
+        if self.project_ids:
+            domain.append(("project_id", "in", self.project_ids.ids))
+        if self.contract_ids:
+            domain.append(("contract_id", "in", self.contract_ids.ids))
+        if self.partner_ids:
+            domain.append(
+                (
+                    "project_id.partner_id.commercial_partner_id",
+                    "in",
+                    self.partner_ids.commercial_partner_id.ids,
+                )
+            )
+        return domain
+
+    def _split_lines(self, lines):
+        """``(invoiceable, {line: why not})``."""
+        left_out = {}
+        states = dict(
+            self.env["account.analytic.line"]._fields["billing_state"].selection
+        )
+        reasons = dict(
+            self.env["account.analytic.line"]._fields["non_billable_reason"].selection
+        )
+        has_sale = "so_line" in lines._fields
+        for line in lines:
+            if line.billing_state != "approved":
+                left_out[line] = self.env._(
+                    "not approved (%(state)s)", state=states[line.billing_state]
+                )
+            elif line.invoice_line_id:
+                left_out[line] = self.env._("already invoiced")
+            elif has_sale and line.so_line:
+                left_out[line] = self.env._("billed through a sales order")
+            elif not line.is_billable:
+                left_out[line] = reasons.get(line.non_billable_reason) or self.env._(
+                    "not billable"
+                )
+            elif line.billable_hours <= 0:
+                left_out[line] = self.env._("no billable hours")
+        return lines - lines.browse([line.id for line in left_out]), left_out
+
+    # ---------------------------------------------------------- invoice plan
+
+    def _invoice_currency(self, line):
+        """Invoices are in the contract's currency, else the rate's (hook)."""
+        return line.contract_id.currency_id or line.bill_currency_id
+
+    def _invoice_key(self, line):
+        customer = line.task_id.partner_id or line.project_id.partner_id
+        key = [customer.commercial_partner_id, self._invoice_currency(line)]
+        if self.grouping == "project":
+            key.append(line.project_id)
+        elif self.grouping == "contract":
+            key.append(line.contract_id)
+        return tuple(key)
+
+    def _detail_key(self, line):
+        detail = {
+            "role": line.billing_role_id,
+            "employee": line.employee_id,
+            "task": line.task_id,
+            "timesheet": line,
+        }[self.line_detail]
+        return (line.project_id, detail, line.bill_rate, line.bill_currency_id)
+
+    def _plan(self, lines):
+        """``{invoice key: {detail key: timesheets}}``, in a stable order."""
+        plan = defaultdict(lambda: defaultdict(lambda: lines.browse()))
+        for line in lines.sorted(lambda line: (line.date, line.id)):
+            plan[self._invoice_key(line)][self._detail_key(line)] |= line
+        return plan
+
+    def _prepare_invoice_vals(self, invoice_key, details):
+        """Values of one draft customer invoice (hook)."""
+        partner, currency = invoice_key[0], invoice_key[1]
+        timesheets = self.env["account.analytic.line"].union(*details.values())
+        contracts = timesheets.contract_id
+        codes = sorted(set(filter(None, timesheets.project_id.mapped("billing_code"))))
+        fiscal_position = (
+            self.env["account.fiscal.position"]
+            .with_company(self.company_id)
+            ._get_fiscal_position(partner)
+        )
+        return {
+            "move_type": "out_invoice",
+            "company_id": self.company_id.id,
+            "partner_id": partner.id,
+            "currency_id": currency.id,
+            "journal_id": self.journal_id.id,
+            "invoice_date": self.invoice_date,
+            "fiscal_position_id": fiscal_position.id,
+            "invoice_payment_term_id": partner.with_company(
+                self.company_id
+            ).property_payment_term_id.id,
+            "ref": ", ".join(filter(None, contracts.mapped("customer_reference")))
+            or False,
+            "invoice_origin": self.env._(
+                "Timesheets up to %(date)s %(codes)s",
+                date=self.date_to,
+                codes=", ".join(codes),
+            ).strip(),
+            "invoice_line_ids": [
+                Command.create(self._prepare_invoice_line_vals(key, lines, currency))
+                for key, lines in details.items()
+            ],
+        }
+
+    def _prepare_invoice_line_vals(self, detail_key, timesheets, currency):
+        """Values of one invoice line billing ``timesheets`` (hook)."""
+        project, detail, rate, rate_currency = detail_key
+        project = project.sudo()
+        product = (
+            project.invoice_product_id or self.company_id.timesheet_billing_product_id
+        )
+        if not product:
+            raise UserError(
+                self.env._(
+                    "Project %(project)s has no invoiced service and the company no "
+                    "default timesheet product (Settings › Timesheet Billing).",
+                    project=project.display_name,
+                )
+            )
+        price = rate_currency._convert(
+            rate, currency, self.company_id, self.invoice_date, round=False
+        )
+        first, last = min(timesheets.mapped("date")), max(timesheets.mapped("date"))
+        label = " - ".join(
+            filter(
+                None,
+                [
+                    project.billing_code or project.name,
+                    detail.display_name
+                    if self.line_detail != "timesheet"
+                    else (f"{detail.employee_id.name}: {detail.name}"),
+                    f"{first} → {last}" if first != last else str(first),
+                ],
+            )
+        )
+        values = {
+            "product_id": product.id,
+            "name": label,
+            "quantity": math.fsum(timesheets.mapped("billable_hours")),
+            "product_uom_id": self.env.ref("uom.product_uom_hour").id,
+            "price_unit": price,
+        }
+        if project.account_id:
+            values["analytic_distribution"] = {str(project.account_id.id): 100}
+        return values
+
+    # -------------------------------------------------------------- preview
+
+    @api.depends(
+        "date_to",
+        "partner_ids",
+        "project_ids",
+        "contract_ids",
+        "timesheet_line_ids",
+        "grouping",
+        "line_detail",
+        "invoice_date",
+        "company_id",
+    )
+    def _compute_preview(self):
+        for wizard in self:
+            wizard.preview = wizard._render_preview()
+
+    def _render_preview(self):
+        lines = self.env["account.analytic.line"].search(self._get_candidate_domain())
+        invoiceable, left_out = self._split_lines(lines)
+        plan = self._plan(invoiceable)
+        rows = []
+        for key, details in plan.items():
+            currency = key[1]
+            timesheets = self.env["account.analytic.line"].union(*details.values())
+            untaxed = sum(
+                currency.round(
+                    detail_key[3]._convert(
+                        detail_key[2], currency, self.company_id, self.invoice_date
+                    )
+                    * sum(group.mapped("billable_hours"))
+                )
+                for detail_key, group in details.items()
+            )
+            rows.append(
+                Markup(
+                    "<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td>"
+                    "<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>"
+                )
+                % (
+                    " / ".join(str(part.display_name) for part in key[:1] + key[2:])
+                    or "?",
+                    len(details),
+                    len(timesheets),
+                    f"{sum(timesheets.mapped('billable_hours')):g}",
+                    format_amount(self.env, untaxed, currency),
+                )
+            )
+        html = Markup(
+            "<p>%s</p><table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
+            "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
+            "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
+        ) % (
+            self.env._("%(count)s draft invoices will be created.", count=len(plan)),
+            self.env._("Invoice"),
+            self.env._("Lines"),
+            self.env._("Timesheets"),
+            self.env._("Hours"),
+            self.env._("Untaxed"),
+            Markup("").join(rows),
+        )
+        if left_out:
+            items = Markup("").join(
+                Markup("<li>%s, %s, %s (%s h): %s</li>")
+                % (
+                    line.employee_id.name,
+                    line.date,
+                    line.project_id.display_name,
+                    f"{line.unit_amount:g}",
+                    why,
+                )
+                for line, why in list(left_out.items())[:50]
+            )
+            html += Markup("<p>%s</p><ul>%s</ul>") % (
+                self.env._("%(count)s timesheets left out:", count=len(left_out)),
+                items,
+            )
+        return html
+
+    # --------------------------------------------------------------- create
+
+    def action_create_invoices(self):
+        """Create the draft invoices in one batch and show them."""
+        self.ensure_one()
+        Line = self.env["account.analytic.line"]
+        candidates = Line.search(self._get_candidate_domain())
+        invoiceable, _left_out = self._split_lines(candidates)
+        locked = invoiceable._lock_for_invoicing()
+        if not locked:
+            raise UserError(
+                self.env._(
+                    "Nothing to invoice: no approved, billable timesheet that is not "
+                    "invoiced yet matches (or another run is invoicing them)."
+                )
+            )
+        plan = self._plan(locked)
+        vals_list = [
+            self._prepare_invoice_vals(key, details) for key, details in plan.items()
+        ]
+        invoices = self.env["account.move"].create(vals_list)
+        locked._transition("invoiced")
+        for invoice, details in zip(invoices, plan.values(), strict=True):
+            invoice_lines = invoice.invoice_line_ids.sorted(lambda line: line.sequence)
+            for invoice_line, timesheets in zip(
+                invoice_lines, details.values(), strict=True
+            ):
+                timesheets._write_in_bulk({"invoice_line_id": invoice_line.id})
+        return self._action_show(invoices, skipped=invoiceable - locked)
+
+    def _action_show(self, invoices, skipped):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        if len(invoices) == 1:
+            action.update(
+                {"views": [(False, "form")], "view_mode": "form", "res_id": invoices.id}
+            )
+        else:
+            action["domain"] = [("id", "in", invoices.ids)]
+        if skipped:
+            action["help"] = escape(
+                self.env._(
+                    "%(count)s timesheets were being invoiced by another run and "
+                    "were skipped: %(lines)s",
+                    count=len(skipped),
+                    lines=skipped._describe(),
+                )
+            )
+        return action
