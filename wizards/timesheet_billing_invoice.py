@@ -275,8 +275,18 @@ class TimesheetBillingInvoice(models.TransientModel):
         for wizard in self:
             wizard.preview = wizard._render_preview()
 
+    def _get_candidates(self):
+        """The timesheets matching the wizard. Accountants invoice time they may
+        not browse (projects, contracts, rates are the leads' and billing
+        managers'): read as superuser, within the company and the filters."""
+        return (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search(self._get_candidate_domain())
+        )
+
     def _render_preview(self):
-        lines = self.env["account.analytic.line"].search(self._get_candidate_domain())
+        lines = self._get_candidates()
         invoiceable, left_out = self._split_lines(lines)
         plan = self._plan(invoiceable)
         rows = []
@@ -342,9 +352,7 @@ class TimesheetBillingInvoice(models.TransientModel):
     def action_create_invoices(self):
         """Create the draft invoices in one batch and show them."""
         self.ensure_one()
-        Line = self.env["account.analytic.line"]
-        candidates = Line.search(self._get_candidate_domain())
-        invoiceable, _left_out = self._split_lines(candidates)
+        invoiceable, _left_out = self._split_lines(self._get_candidates())
         locked = invoiceable._lock_for_invoicing()
         if not locked:
             raise UserError(

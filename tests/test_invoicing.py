@@ -1,0 +1,300 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import Form, new_test_user, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicing(AccountTestInvoicingCommon):
+    """Acme (partner_a) is billed for Ann (senior: 100.00 until 2026-03-15,
+    120.00 from the 16th) and Bob (junior: 80.00), on Acme ERP, with a 21% tax
+    excluded from the price. All approved by Lea, the project's lead."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The accounting tests' own user sets things up: as a billing manager.
+        cls.env.user.groups_id += cls.env.ref(
+            "hr_timesheet_billing.group_timesheet_billing_manager"
+        )
+        cls.accountant = new_test_user(
+            cls.env,
+            login="htb_accountant",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=cls.env.company.id,
+        )
+        cls.lea = new_test_user(
+            cls.env,
+            login="htb_lea_inv",
+            groups="base.group_user,hr_timesheet.group_hr_timesheet_approver",
+        )
+        cls.tax_21 = cls.env["account.tax"].create(
+            {
+                "name": "VAT 21%",
+                "amount": 21.0,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+            }
+        )
+        cls.service = cls.env["product.product"].create(
+            {
+                "name": "Consulting",
+                "type": "service",
+                "uom_id": cls.env.ref("uom.product_uom_hour").id,
+                "uom_po_id": cls.env.ref("uom.product_uom_hour").id,
+                "taxes_id": [Command.set(cls.tax_21.ids)],
+            }
+        )
+        Role = cls.env["timesheet.billing.role"]
+        cls.senior = Role.create({"name": "Senior", "code": "SEN"})
+        cls.junior = Role.create({"name": "Junior", "code": "JUN"})
+        Rate = cls.env["timesheet.billing.rate"]
+        Rate.create(
+            [
+                {
+                    "role_id": cls.senior.id,
+                    "hourly_rate": 100.0,
+                    "date_to": "2026-03-15",
+                },
+                {
+                    "role_id": cls.senior.id,
+                    "hourly_rate": 120.0,
+                    "date_from": "2026-03-16",
+                },
+                {"role_id": cls.junior.id, "hourly_rate": 80.0},
+            ]
+        )
+        cls.ann = cls.env["hr.employee"].create(
+            {"name": "Ann", "billing_role_id": cls.senior.id, "tz": "UTC"}
+        )
+        cls.bob = cls.env["hr.employee"].create(
+            {"name": "Bob", "billing_role_id": cls.junior.id, "tz": "UTC"}
+        )
+        cls.project = cls.env["project.project"].create(
+            {
+                "name": "Acme ERP",
+                "partner_id": cls.partner_a.id,
+                "billing_code": "ACME-ERP",
+                "invoice_product_id": cls.service.id,
+                "user_id": cls.lea.id,
+                "company_id": cls.env.company.id,
+            }
+        )
+        cls.contract = cls.env["timesheet.billing.contract"].create(
+            {
+                "name": "Acme 2026",
+                "partner_id": cls.partner_a.id,
+                "project_ids": [Command.set(cls.project.ids)],
+                "date_start": "2026-01-01",
+                "customer_reference": "PO-4711",
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        frozen = freeze_time("2026-04-02 10:00:00")
+        frozen.start()
+        self.addCleanup(frozen.stop)
+
+    def approved(self, *entries, project=None):
+        """Timesheets (employee, day, hours), submitted and approved."""
+        lines = self.env["account.analytic.line"].create(
+            [
+                {
+                    "name": f"Work {index}",
+                    "project_id": (project or self.project).id,
+                    "employee_id": employee.id,
+                    "date": day,
+                    "unit_amount": hours,
+                }
+                for index, (employee, day, hours) in enumerate(entries)
+            ]
+        )
+        lines.action_submit()
+        lines.with_user(self.lea).action_approve()
+        return lines
+
+    def invoice(self, **values):
+        wizard = Form(self.env["timesheet.billing.invoice"].with_user(self.accountant))
+        wizard.date_to = date(2026, 3, 31)
+        wizard.invoice_date = date(2026, 4, 1)
+        for name, value in values.items():
+            setattr(wizard, name, value)
+        wizard = wizard.save()
+        action = wizard.action_create_invoices()
+        if action.get("res_id"):
+            return self.env["account.move"].browse(action["res_id"])
+        return self.env["account.move"].search(action["domain"])
+
+    def standard_month(self):
+        return self.approved(
+            (self.ann, date(2026, 3, 10), 4.0),
+            (self.ann, date(2026, 3, 20), 2.0),
+            (self.bob, date(2026, 3, 12), 5.0),
+        )
+
+    def test_two_roles_a_rate_change_and_a_tax_excluded(self):
+        lines = self.standard_month()
+        invoice = self.invoice()
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(invoice.partner_id, self.partner_a)
+        self.assertEqual(invoice.invoice_payment_term_id, self.pay_terms_a)
+        self.assertEqual(invoice.ref, "PO-4711")
+        self.assertIn("ACME-ERP", invoice.invoice_origin)
+        # Senior 4 h x 100.00 = 400.00, senior 2 h x 120.00 = 240.00,
+        # junior 5 h x 80.00 = 400.00: 1,040.00; VAT 21% 218.40; 1,258.40.
+        got = sorted(
+            (line.quantity, line.price_unit, line.price_subtotal)
+            for line in invoice.invoice_line_ids
+        )
+        self.assertEqual(
+            got, [(2.0, 120.0, 240.0), (4.0, 100.0, 400.0), (5.0, 80.0, 400.0)]
+        )
+        self.assertAlmostEqual(invoice.amount_untaxed, 1040.0)
+        self.assertAlmostEqual(invoice.amount_tax, 218.4)
+        self.assertAlmostEqual(invoice.amount_total, 1258.4)
+        for line in invoice.invoice_line_ids:
+            self.assertEqual(line.product_id, self.service)
+            self.assertEqual(line.tax_ids, self.tax_21)
+            self.assertEqual(line.product_uom_id, self.env.ref("uom.product_uom_hour"))
+            self.assertEqual(
+                line.account_id,
+                self.service.property_account_income_id
+                or self.company_data["default_account_revenue"],
+            )
+            self.assertEqual(
+                line.analytic_distribution, {str(self.project.account_id.id): 100}
+            )
+            self.assertTrue(line.name.startswith("ACME-ERP - "))
+        senior_new = invoice.invoice_line_ids.filtered(
+            lambda line: line.price_unit == 120
+        )
+        self.assertEqual(senior_new.name, "ACME-ERP - [SEN] Senior - 2026-03-20")
+        self.assertEqual(set(lines.mapped("billing_state")), {"invoiced"})
+        self.assertEqual(lines.invoice_id, invoice)
+        self.assertEqual(senior_new.timesheet_line_ids, lines[1])
+        # Nothing is billed twice.
+        with self.assertRaises(UserError):
+            self.invoice()
+
+    def test_what_is_left_out_and_why(self):
+        self.standard_month()
+        submitted = self.env["account.analytic.line"].create(
+            {
+                "name": "Late",
+                "project_id": self.project.id,
+                "employee_id": self.bob.id,
+                "date": date(2026, 3, 13),
+                "unit_amount": 1.0,
+            }
+        )
+        submitted.action_submit()
+        wizard = Form(self.env["timesheet.billing.invoice"].with_user(self.accountant))
+        wizard.date_to = date(2026, 3, 31)
+        self.assertIn("1 draft invoices", wizard.preview)
+        self.assertIn("1,040.00", wizard.preview)
+        self.assertIn("not approved (Submitted)", wizard.preview)
+        wizard.date_to = date(2026, 3, 11)
+        self.assertIn("400.00", wizard.preview)  # only Ann's 4 h of the 10th
+
+    def test_tax_included_price(self):
+        self.tax_21.price_include_override = "tax_included"
+        self.approved((self.ann, date(2026, 3, 10), 2.0))
+        invoice = self.invoice()
+        # 2 h x 100.00 tax included: 200.00 = 165.29 + 34.71
+        self.assertAlmostEqual(invoice.amount_total, 200.0)
+        self.assertAlmostEqual(invoice.amount_untaxed, 165.29)
+        self.assertAlmostEqual(invoice.amount_tax, 34.71)
+
+    def test_fiscal_position_maps_the_tax_to_zero(self):
+        tax_0 = self.env["account.tax"].create(
+            {"name": "VAT 0% export", "amount": 0.0, "type_tax_use": "sale"}
+        )
+        foreign = self.env["account.fiscal.position"].create(
+            {
+                "name": "Abroad",
+                "tax_ids": [
+                    Command.create(
+                        {"tax_src_id": self.tax_21.id, "tax_dest_id": tax_0.id}
+                    )
+                ],
+            }
+        )
+        self.partner_a.property_account_position_id = foreign
+        self.standard_month()
+        invoice = self.invoice()
+        self.assertEqual(invoice.fiscal_position_id, foreign)
+        self.assertEqual(invoice.invoice_line_ids.tax_ids, tax_0)
+        self.assertAlmostEqual(invoice.amount_untaxed, 1040.0)
+        self.assertAlmostEqual(invoice.amount_tax, 0.0)
+
+    def test_customer_invoiced_in_another_currency(self):
+        eur = self.setup_other_currency("EUR")  # 2 EUR for 1 USD since 2017
+        self.contract.currency_id = eur
+        self.approved((self.ann, date(2026, 3, 10), 3.0))
+        invoice = self.invoice()
+        # 3 h x 100.00 USD = 3 h x 200.00 EUR = 600.00 EUR
+        self.assertEqual(invoice.currency_id, eur)
+        self.assertEqual(invoice.invoice_line_ids.price_unit, 200.0)
+        self.assertAlmostEqual(invoice.amount_untaxed, 600.0)
+
+    def test_line_detail_and_grouping(self):
+        self.standard_month()
+        invoice = self.invoice(line_detail="timesheet")
+        self.assertEqual(len(invoice.invoice_line_ids), 3)
+        invoice.unlink()
+        invoice = self.invoice(line_detail="employee")
+        self.assertEqual(
+            sorted(invoice.invoice_line_ids.mapped("quantity")),
+            [4.0, 2.0, 5.0][::1] and sorted([4.0, 2.0, 5.0]),
+        )
+
+    # ------------------------------------------------------------ reversals
+
+    def test_deleting_a_draft_invoice_releases_its_timesheets(self):
+        lines = self.standard_month()
+        invoice = self.invoice()
+        invoice.unlink()
+        self.assertEqual(set(lines.mapped("billing_state")), {"approved"})
+        self.assertFalse(lines.invoice_line_id)
+        self.assertEqual(len(self.invoice().invoice_line_ids), 3)
+
+    def test_removing_an_invoice_line_releases_exactly_its_timesheets(self):
+        lines = self.standard_month()
+        invoice = self.invoice()
+        junior = invoice.invoice_line_ids.filtered(lambda line: line.price_unit == 80)
+        invoice.write({"invoice_line_ids": [Command.delete(junior.id)]})
+        bob_line = lines.filtered(lambda line: line.employee_id == self.bob)
+        self.assertEqual(bob_line.billing_state, "approved")
+        self.assertEqual(set((lines - bob_line).mapped("billing_state")), {"invoiced"})
+
+    def test_cancelling_a_posted_invoice_releases_its_timesheets(self):
+        lines = self.standard_month()
+        invoice = self.invoice()
+        invoice.action_post()
+        invoice.button_draft()
+        invoice.action_post()
+        self.assertEqual(len(lines.invoice_line_id), 3)
+        self.assertEqual(lines.invoice_id, invoice)
+        invoice.button_cancel()
+        self.assertEqual(set(lines.mapped("billing_state")), {"approved"})
+        self.assertFalse(lines.invoice_line_id)
+        log = lines[0].approval_log_ids.sorted("id")[-1]
+        self.assertEqual(
+            (log.from_state, log.to_state, log.reason),
+            ("invoiced", "approved", "Invoice cancelled"),
+        )
+
+    def test_invoiced_lines_are_locked(self):
+        lines = self.standard_month()
+        self.invoice()
+        with self.assertRaises(UserError):
+            lines[0].with_user(self.lea).unit_amount = 9
+        with self.assertRaises(UserError):
+            lines[0].with_user(self.lea).action_reset_to_draft()
