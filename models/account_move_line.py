@@ -1,4 +1,7 @@
+import math
+
 from odoo import api, fields, models
+from odoo.tools import float_compare
 
 
 class AccountMoveLine(models.Model):
@@ -10,6 +13,11 @@ class AccountMoveLine(models.Model):
         string="Timesheets",
         readonly=True,
         copy=False,
+    )
+    timesheet_released_hours = fields.Float(
+        readonly=True,
+        copy=False,
+        help="Hours of this invoice line's timesheets that credit notes released.",
     )
     timesheet_hours = fields.Float(
         compute="_compute_timesheet_hours",
@@ -29,6 +37,27 @@ class AccountMoveLine(models.Model):
         )
         for line in self:
             line.timesheet_hours = hours.get(line, 0.0)
+
+    def _release_credited_hours(self, hours):
+        """Release this line's timesheets, latest first, as long as a whole
+        timesheet fits in the ``hours`` newly credited."""
+        self.ensure_one()
+        released = self.env["account.analytic.line"]
+        remaining = hours
+        for timesheet in self.timesheet_line_ids.sorted(
+            lambda line: (line.date, line.id), reverse=True
+        ):
+            if float_compare(timesheet.billable_hours, remaining, 2) > 0:
+                break
+            released |= timesheet
+            remaining -= timesheet.billable_hours
+        if released:
+            self.timesheet_released_hours += math.fsum(
+                released.mapped("billable_hours")
+            )
+            released._release_from_invoice(
+                self.env._("Credited: %(hours)s h", hours=f"{hours:g}")
+            )
 
     def unlink(self):
         # A draft invoice, or one of its lines, deleted: its timesheets are

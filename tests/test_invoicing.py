@@ -298,3 +298,66 @@ class TestInvoicing(AccountTestInvoicingCommon):
             lines[0].with_user(self.lea).unit_amount = 9
         with self.assertRaises(UserError):
             lines[0].with_user(self.lea).action_reset_to_draft()
+
+    def _credit_note(self, invoice):
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "date": date(2026, 4, 2)})
+        )
+        action = reversal.refund_moves()
+        return self.env["account.move"].browse(action["res_id"])
+
+    def test_full_credit_note_releases_all_timesheets(self):
+        lines = self.standard_month()
+        invoice = self.invoice()
+        invoice.action_post()
+        credit_note = self._credit_note(invoice)
+        credit_note.action_post()
+        self.assertEqual(set(lines.mapped("billing_state")), {"approved"})
+        self.assertFalse(lines.invoice_line_id)
+        # Posting again, or another credit note, changes nothing more.
+        credit_note.button_draft()
+        credit_note.action_post()
+        self.assertEqual(len(self.invoice().invoice_line_ids), 3)
+
+    def test_partial_credit_note_releases_only_the_credited_hours(self):
+        """Bob's 4 h (2 h on the 11th, 2 h on the 12th) are one invoice line;
+        2 h are credited: the 12th is released and invoiced again, the 11th
+        stays on the first invoice, even when the credit note is posted twice."""
+        lines = self.approved(
+            (self.bob, date(2026, 3, 11), 2.0),
+            (self.bob, date(2026, 3, 12), 2.0),
+            (self.ann, date(2026, 3, 10), 4.0),
+        )
+        invoice = self.invoice()
+        invoice.action_post()
+        credit_note = self._credit_note(invoice)
+        junior = credit_note.invoice_line_ids.filtered(
+            lambda line: line.price_unit == 80
+        )
+        credit_note.write(
+            {
+                "invoice_line_ids": [
+                    Command.update(junior.id, {"quantity": 2.0}),
+                    *[
+                        Command.delete(line.id)
+                        for line in credit_note.invoice_line_ids - junior
+                    ],
+                ]
+            }
+        )
+        credit_note.action_post()
+        self.assertAlmostEqual(credit_note.amount_untaxed, 160.0)  # 2 h x 80.00
+        eleventh, twelfth, ann = lines
+        self.assertEqual(twelfth.billing_state, "approved")
+        self.assertEqual(eleventh.billing_state, "invoiced")
+        self.assertEqual(ann.billing_state, "invoiced")
+        # Posting the credit note again releases nothing more.
+        credit_note.button_draft()
+        credit_note.action_post()
+        self.assertEqual(eleventh.billing_state, "invoiced")
+        again = self.invoice()
+        self.assertEqual(again.invoice_line_ids.quantity, 2.0)
+        self.assertAlmostEqual(again.amount_untaxed, 160.0)
+        self.assertEqual(twelfth.invoice_id, again)
