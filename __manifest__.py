@@ -30,6 +30,7 @@
         "views/project_project_views.xml",
         "views/project_task_views.xml",
         "views/hr_employee_views.xml",
+        "views/res_partner_views.xml",
         "wizards/timesheet_billing_submit_week_views.xml",
         "wizards/timesheet_billing_reject_views.xml",
         "wizards/timesheet_billing_invoice_views.xml",

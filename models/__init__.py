@@ -1,4 +1,6 @@
+from . import timesheet_billing_status_mixin
 from . import res_company
+from . import res_partner
 from . import res_config_settings
 from . import timesheet_billing_role
 from . import timesheet_billing_rate

@@ -138,7 +138,7 @@ class AccountAnalyticLine(models.Model):
         related="invoice_line_id.move_id", string="Invoice", store=True, index=True
     )
     invoice_payment_state = fields.Selection(
-        related="invoice_id.payment_state", string="Payment"
+        related="invoice_id.payment_state", string="Payment", store=True
     )
     # The rate in force when the line was approved; rate cards changed later
     # never reprice it. Written only by _freeze_bill_rate().

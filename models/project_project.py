@@ -5,7 +5,8 @@ from .timesheet_billing_rule import BUDGET_POLICIES, BUDGET_POLICY_HELP
 
 
 class ProjectProject(models.Model):
-    _inherit = "project.project"
+    _name = "project.project"
+    _inherit = ["project.project", "timesheet.billing.status.mixin"]
 
     billing_type = fields.Selection(
         selection=[
@@ -107,3 +108,12 @@ class ProjectProject(models.Model):
         self.with_context(active_test=False).search(
             [("partner_id", "!=", False), ("billing_type", "=", "non_billable")]
         ).billing_type = "time_material"
+
+    def _timesheet_status_domain(self):
+        return [("project_id", "in", self.ids)]
+
+    def _timesheet_status_groupby(self):
+        return "project_id"
+
+    def _timesheet_status_key(self, project):
+        return project

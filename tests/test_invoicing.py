@@ -361,3 +361,27 @@ class TestInvoicing(AccountTestInvoicingCommon):
         self.assertEqual(again.invoice_line_ids.quantity, 2.0)
         self.assertAlmostEqual(again.amount_untaxed, 160.0)
         self.assertEqual(twelfth.invoice_id, again)
+
+    def test_status_on_project_and_customer(self):
+        """Approved 1,040.00; invoiced then: 1,040.00; paid: 1,040.00."""
+        self.standard_month()
+        for record in (self.project, self.partner_a):
+            self.assertAlmostEqual(record.timesheet_to_invoice_amount, 1040.0)
+            self.assertAlmostEqual(record.timesheet_invoiced_amount, 0.0)
+        invoice = self.invoice()
+        invoice.action_post()
+        self.env.invalidate_all()
+        for record in (self.project, self.partner_a):
+            self.assertAlmostEqual(record.timesheet_to_invoice_amount, 0.0)
+            self.assertAlmostEqual(record.timesheet_invoiced_amount, 1040.0)
+            self.assertAlmostEqual(record.timesheet_paid_amount, 0.0)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        self.env.invalidate_all()
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertAlmostEqual(self.project.timesheet_paid_amount, 1040.0)
+        paid = self.env["account.analytic.line"].search(
+            [("invoice_id.payment_state", "in", ("paid", "in_payment"))]
+        )
+        self.assertEqual(len(paid), 3)

@@ -1,0 +1,86 @@
+from odoo import api, fields, models
+
+PAID_STATES = ("paid", "in_payment")
+
+
+class TimesheetBillingStatusMixin(models.AbstractModel):
+    """Value of a record's timesheets: approved but not invoiced, invoiced,
+    paid; in the company's currency. Used by projects and customers."""
+
+    _name = "timesheet.billing.status.mixin"
+    _description = "Timesheet Billing Status"
+
+    timesheet_currency_id = fields.Many2one(
+        comodel_name="res.currency", compute="_compute_timesheet_billing_status"
+    )
+    timesheet_to_invoice_amount = fields.Monetary(
+        string="Approved, to Invoice",
+        currency_field="timesheet_currency_id",
+        compute="_compute_timesheet_billing_status",
+    )
+    timesheet_invoiced_amount = fields.Monetary(
+        string="Invoiced",
+        currency_field="timesheet_currency_id",
+        compute="_compute_timesheet_billing_status",
+    )
+    timesheet_paid_amount = fields.Monetary(
+        string="Paid",
+        currency_field="timesheet_currency_id",
+        compute="_compute_timesheet_billing_status",
+    )
+
+    def _timesheet_status_domain(self):
+        """Domain of the timesheets of these records (hook)."""
+        raise NotImplementedError
+
+    def _timesheet_status_groupby(self):
+        """The timesheet field the values are grouped by (hook)."""
+        raise NotImplementedError
+
+    def _timesheet_status_key(self, group):
+        """The record a group's value belongs to (hook)."""
+        raise NotImplementedError
+
+    @api.depends_context("company")
+    def _compute_timesheet_billing_status(self):
+        company = self.env.company
+        totals = {
+            record: {"to_invoice": 0.0, "invoiced": 0.0, "paid": 0.0} for record in self
+        }
+        # Amounts for the managers and accountants who see these forms; the
+        # lines themselves may belong to projects they do not browse.
+        groups = (
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                [
+                    *self._timesheet_status_domain(),
+                    ("is_billable", "=", True),
+                    ("billing_state", "in", ("approved", "invoiced")),
+                ],
+                [
+                    self._timesheet_status_groupby(),
+                    "billing_state",
+                    "bill_currency_id",
+                    "invoice_payment_state",
+                ],
+                ["bill_amount:sum"],
+            )
+        )
+        today = fields.Date.context_today(self)
+        for key, state, currency, payment, amount in groups:
+            record = self._timesheet_status_key(key)
+            if record not in totals or not currency:
+                continue
+            value = currency._convert(amount, company.currency_id, company, today)
+            if state == "approved":
+                totals[record]["to_invoice"] += value
+            else:
+                totals[record]["invoiced"] += value
+                if payment in PAID_STATES:
+                    totals[record]["paid"] += value
+        for record in self:
+            record.timesheet_currency_id = company.currency_id
+            record.timesheet_to_invoice_amount = totals[record]["to_invoice"]
+            record.timesheet_invoiced_amount = totals[record]["invoiced"]
+            record.timesheet_paid_amount = totals[record]["paid"]
