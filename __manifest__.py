@@ -23,6 +23,7 @@
         "data/product_product_data.xml",
         "data/project_project_data.xml",
         "data/timesheet_billing_rule_data.xml",
+        "data/ir_cron_data.xml",
         "views/timesheet_billing_role_views.xml",
         "views/timesheet_billing_rate_views.xml",
         "views/timesheet_billing_contract_views.xml",

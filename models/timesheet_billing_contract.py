@@ -1,8 +1,14 @@
-from odoo import api, fields, models
+import logging
+import threading
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .timesheet_billing_rule import BUDGET_POLICIES, BUDGET_POLICY_HELP
+
+_logger = logging.getLogger(__name__)
 
 
 class TimesheetBillingContract(models.Model):
@@ -82,6 +88,12 @@ class TimesheetBillingContract(models.Model):
         default="monthly",
         tracking=True,
         help="How often draft invoices are prepared for this contract.",
+    )
+    last_invoice_date = fields.Date(
+        string="Invoiced up to",
+        readonly=True,
+        copy=False,
+        help="End of the last period the scheduled invoicing has billed.",
     )
     note = fields.Html()
     timesheet_ids = fields.One2many(
@@ -189,4 +201,71 @@ class TimesheetBillingContract(models.Model):
                     contract=self.browse(contract_id).name,
                     other=self.browse(other_id).name,
                 )
+            )
+
+    # ------------------------------------------------- scheduled invoicing
+
+    def _get_period_end(self, today):
+        """End of the last complete invoicing period before ``today``."""
+        self.ensure_one()
+        if self.invoicing_cycle == "weekly":
+            return today - timedelta(days=today.weekday() + 1)  # last Sunday
+        return today.replace(day=1) - timedelta(days=1)  # end of last month
+
+    @api.model
+    def _get_contracts_to_invoice_domain(self, today):
+        """Contracts whose cycle asks for draft invoices (hook)."""
+        return [
+            ("invoicing_cycle", "in", ("weekly", "monthly")),
+            ("date_start", "<=", today),
+        ]
+
+    @api.model
+    def _cron_create_draft_invoices(self, batch_size=20):
+        """Draft invoices for every contract whose period ended, a batch of
+        contracts per commit; a contract that fails is logged and skipped."""
+        today = fields.Date.context_today(self)
+        contracts = self.search(self._get_contracts_to_invoice_domain(today))
+        due = contracts.filtered(
+            lambda contract: (
+                not contract.last_invoice_date
+                or contract.last_invoice_date < contract._get_period_end(today)
+            )
+        )
+        for start in range(0, len(due), batch_size):
+            for contract in due[start : start + batch_size]:
+                contract._create_scheduled_invoice(today)
+            self.env["ir.cron"]._notify_progress(
+                done=min(start + batch_size, len(due)),
+                remaining=max(len(due) - start - batch_size, 0),
+            )
+            if not getattr(threading.current_thread(), "testing", False):
+                self.env.cr.commit()  # one batch of contracts per transaction
+
+    def _create_scheduled_invoice(self, today):
+        self.ensure_one()
+        period_end = self._get_period_end(today)
+        wizard = (
+            self.env["timesheet.billing.invoice"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "company_id": self.company_id.id,
+                    "contract_ids": [Command.set(self.ids)],
+                    "date_to": period_end,
+                    "grouping": "contract",
+                    "invoice_date": today,
+                }
+            )
+        )
+        try:
+            with self.env.cr.savepoint():
+                if wizard._split_lines(wizard._get_candidates())[0]:
+                    wizard.action_create_invoices()
+                self.last_invoice_date = period_end
+        except Exception:
+            _logger.exception(
+                "Scheduled invoicing of contract %s (%s) failed; the others go on.",
+                self.name,
+                self.id,
             )

@@ -385,3 +385,44 @@ class TestInvoicing(AccountTestInvoicingCommon):
             [("invoice_id.payment_state", "in", ("paid", "in_payment"))]
         )
         self.assertEqual(len(paid), 3)
+
+    def test_scheduled_drafts_per_contract_cycle(self):
+        """On 2026-04-02, the monthly contract is invoiced up to 2026-03-31,
+        once; a contract that fails does not stop the others."""
+        self.contract.invoicing_cycle = "monthly"
+        lines = self.standard_month()
+        broken = self.env["project.project"].create(
+            {
+                "name": "Globex",
+                "partner_id": self.partner_b.id,
+                "user_id": self.lea.id,
+                "company_id": self.env.company.id,
+            }
+        )
+        self.env["timesheet.billing.contract"].create(
+            {
+                "name": "Globex weekly",
+                "partner_id": self.partner_b.id,
+                "project_ids": [Command.set(broken.ids)],
+                "date_start": "2026-01-01",
+                "invoicing_cycle": "weekly",
+            }
+        )
+        globex_line = self.approved((self.ann, date(2026, 3, 24), 1.0), project=broken)
+        broken.invoice_product_id = False
+        self.env.company.timesheet_billing_product_id = False
+        Contract = self.env["timesheet.billing.contract"]
+        with self.assertLogs("odoo.addons.hr_timesheet_billing", level="ERROR"):
+            Contract._cron_create_draft_invoices()
+        self.assertEqual(set(lines.mapped("billing_state")), {"invoiced"})
+        self.assertEqual(lines.invoice_id.ref, "PO-4711")
+        self.assertEqual(self.contract.last_invoice_date, date(2026, 3, 31))
+        self.assertEqual(globex_line.billing_state, "approved")
+        invoices = self.env["account.move"].search_count(
+            [("move_type", "=", "out_invoice")]
+        )
+        Contract._cron_create_draft_invoices()
+        self.assertEqual(
+            self.env["account.move"].search_count([("move_type", "=", "out_invoice")]),
+            invoices,
+        )

@@ -70,6 +70,7 @@ class TimesheetBillingInvoice(models.TransientModel):
         compute="_compute_journal_id",
         store=True,
         readonly=False,
+        precompute=True,
     )
     preview = fields.Html(compute="_compute_preview", sanitize=False)
 
