@@ -39,6 +39,7 @@
         "views/account_analytic_line_views.xml",
         "views/res_config_settings_views.xml",
         "views/hr_timesheet_billing_menus.xml",
+        "reports/report_invoice_templates.xml",
     ],
     "demo": [
         "demo/timesheet_billing_role_demo.xml",

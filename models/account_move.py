@@ -6,6 +6,14 @@ from odoo import models
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    def _get_timesheet_annex_lines(self):
+        """Timesheets the invoice bills, for its annex (dates in order). Read
+        as superuser: whoever prints the invoice may not browse the projects."""
+        self.ensure_one()
+        return self.sudo().invoice_line_ids.timesheet_line_ids.sorted(
+            lambda line: (line.date, line.employee_id.name or "", line.id)
+        )
+
     def button_cancel(self):
         """A cancelled invoice gives its timesheets back, ready to invoice."""
         result = super().button_cancel()

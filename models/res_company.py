@@ -28,3 +28,8 @@ class ResCompany(models.Model):
         help="Timesheets approved by the project lead are approved by Finance too "
         "before they can be invoiced (a contract can decide otherwise).",
     )
+    timesheet_invoice_annex = fields.Boolean(
+        string="Timesheet Annex on Invoices",
+        help="Print, after the invoice lines, the timesheets they bill: date, "
+        "employee, task, description and hours.",
+    )

@@ -16,3 +16,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.timesheet_finance_approval",
         readonly=False,
     )
+    timesheet_invoice_annex = fields.Boolean(
+        related="company_id.timesheet_invoice_annex",
+        readonly=False,
+    )

@@ -426,3 +426,25 @@ class TestInvoicing(AccountTestInvoicingCommon):
             self.env["account.move"].search_count([("move_type", "=", "out_invoice")]),
             invoices,
         )
+
+    def test_invoice_pdf_annex_and_amount_in_words(self):
+        self.standard_month()
+        invoice = self.invoice()
+        invoice.action_post()
+        report = self.env["ir.actions.report"]
+        html = report._render_qweb_html("account.report_invoice", invoice.ids)[0]
+        self.assertNotIn(b"timesheet_annex", html)
+        self.env.company.write(
+            {
+                "timesheet_invoice_annex": True,
+                "display_invoice_amount_total_words": True,
+            }
+        )
+        html = report._render_qweb_html("account.report_invoice", invoice.ids)[0]
+        annex = html.split(b'id="timesheet_annex"', 1)[1]
+        for text in (b"Ann", b"Bob", b"Work 0", b"04:00", b"02:00", b"05:00", b"11:00"):
+            self.assertIn(text, annex)
+        # 1,258.40 in words (num2words, through the currency)
+        self.assertIn(
+            b"One Thousand Two Hundred And Fifty-Eight Dollars and Forty Cents", html
+        )
