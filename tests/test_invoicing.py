@@ -448,3 +448,51 @@ class TestInvoicing(AccountTestInvoicingCommon):
         self.assertIn(
             b"One Thousand Two Hundred And Fifty-Eight Dollars and Forty Cents", html
         )
+
+    def _approved_batch(self, count, first_day):
+        lines = self.env["account.analytic.line"].create(
+            [
+                {
+                    "name": f"Batch {index}",
+                    "project_id": self.project.id,
+                    "employee_id": self.ann.id,
+                    "date": first_day.replace(day=first_day.day + index % 5),
+                    "unit_amount": 0.01,
+                }
+                for index in range(count)
+            ]
+        )
+        lines.action_submit()
+        lines.with_user(self.lea).action_approve()
+        return lines
+
+    def _invoicing_queries(self, first_day):
+        wizard = (
+            self.env["timesheet.billing.invoice"]
+            .with_user(self.accountant)
+            .create(
+                {
+                    "date_to": first_day.replace(day=first_day.day + 4),
+                    "invoice_date": date(2026, 4, 1),
+                }
+            )
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        wizard.action_create_invoices()
+        self.env.flush_all()
+        return self.cr.sql_log_count - before
+
+    def test_invoicing_queries_do_not_grow_with_timesheets(self):
+        """One invoice of one line (Ann, senior, 100.00) for 100 timesheets,
+        then for 2,000: the same work but reading records by pages of 1,000."""
+        few = self._approved_batch(100, date(2026, 3, 2))
+        few_queries = self._invoicing_queries(date(2026, 3, 2))
+        many = self._approved_batch(2000, date(2026, 3, 9))
+        many_queries = self._invoicing_queries(date(2026, 3, 9))
+        self.assertEqual(set(many.mapped("billing_state")), {"invoiced"})
+        # 2,000 x 0.01 h = 20 h x 100.00 = 2,000.00
+        self.assertAlmostEqual(many.invoice_id.amount_untaxed, 2000.0)
+        self.assertEqual(len(few.invoice_id.invoice_line_ids), 1)
+        self.assertLessEqual(many_queries - few_queries, 2 * 2)
