@@ -6,4 +6,5 @@ from . import test_project_billing_terms
 from . import test_logging_rules
 from . import test_approval_flow
 from . import test_invoicing
+from . import test_invoicing_concurrency
 from . import test_billing_performance
