@@ -496,3 +496,24 @@ class TestInvoicing(AccountTestInvoicingCommon):
         self.assertAlmostEqual(many.invoice_id.amount_untaxed, 2000.0)
         self.assertEqual(len(few.invoice_id.invoice_line_ids), 1)
         self.assertLessEqual(many_queries - few_queries, 2 * 2)
+
+    def test_opened_from_selected_timesheets(self):
+        lines = self.standard_month()
+        wizard = Form(
+            self.env["timesheet.billing.invoice"]
+            .with_user(self.accountant)
+            .with_context(
+                active_model="account.analytic.line", active_ids=lines[:1].ids
+            )
+        )
+        wizard.date_to = date(2026, 3, 31)
+        invoice = self.env["account.move"].browse(
+            wizard.save().action_create_invoices()["res_id"]
+        )
+        self.assertEqual(invoice.invoice_line_ids.timesheet_line_ids, lines[:1])
+        self.assertEqual(lines[1:].mapped("billing_state"), ["approved", "approved"])
+
+    def test_cancelling_a_draft_invoice_releases_its_timesheets(self):
+        lines = self.standard_month()
+        self.invoice().button_cancel()
+        self.assertEqual(set(lines.mapped("billing_state")), {"approved"})
