@@ -69,7 +69,7 @@ class AccountAnalyticLine(models.Model):
     )
     billable_hours_reason = fields.Char(string="Adjustment Reason", copy=False)
     is_billable = fields.Boolean(
-        string="Billable",
+        string="Billable Time",
         compute="_compute_billing",
         store=True,
         index=True,
@@ -135,7 +135,10 @@ class AccountAnalyticLine(models.Model):
         help="The customer invoice line that bills this time.",
     )
     invoice_id = fields.Many2one(
-        related="invoice_line_id.move_id", string="Invoice", store=True, index=True
+        related="invoice_line_id.move_id",
+        string="Customer Invoice",
+        store=True,
+        index=True,
     )
     invoice_payment_state = fields.Selection(
         related="invoice_id.payment_state", string="Payment", store=True
