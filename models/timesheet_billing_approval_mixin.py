@@ -139,15 +139,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 )
             )
         refused = lines.filtered(lambda line: not line._can_approve(user))
-        if refused:
-            raise AccessError(
-                self.env._(
-                    "%(user)s may not approve these timesheets at their stage: "
-                    "%(lines)s",
-                    user=user.name,
-                    lines=refused._describe(),
-                )
-            )
+        refused._refuse(self.env._("approve these timesheets at their stage"))
         to_finance = lines.filtered(
             lambda line: (
                 line.billing_state == "submitted" and line._needs_finance_approval()
@@ -171,15 +163,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         refused = lines.filtered(
             lambda line: line._is_owner(user) or not line._can_approve(user)
         )
-        if refused:
-            raise AccessError(
-                self.env._(
-                    "%(user)s may not reject these timesheets at their stage: "
-                    "%(lines)s",
-                    user=user.name,
-                    lines=refused._describe(),
-                )
-            )
+        refused._refuse(self.env._("reject these timesheets at their stage"))
         lines._transition("draft", reason=reason)
         lines.sudo()._write_in_bulk({"rejection_reason": reason})
         lines._close_approver_activities()
@@ -202,14 +186,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 )
             )
         )
-        if refused:
-            raise AccessError(
-                self.env._(
-                    "%(user)s may not reset these timesheets to draft: %(lines)s",
-                    user=user.name,
-                    lines=refused._describe(),
-                )
-            )
+        refused._refuse(self.env._("reset these timesheets to draft"))
         lines._transition("draft")
         lines._unfreeze_bill_rate()
         lines._close_approver_activities()
@@ -258,6 +235,18 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         if len(self) > most:
             labels.append(self.env._("and %(count)s more", count=len(self) - most))
         return "; ".join(labels)
+
+    def _refuse(self, what):
+        """Refuse the current user ``what`` on these lines, naming them."""
+        if self:
+            raise AccessError(
+                self.env._(
+                    "%(user)s may not %(what)s: %(lines)s",
+                    user=self.env.user.name,
+                    what=what,
+                    lines=self._describe(),
+                )
+            )
 
     def _check_state(self, allowed, action):
         wrong = self.filtered(lambda line: line.billing_state not in allowed)
