@@ -91,6 +91,7 @@ class AccountAnalyticLine(models.Model):
     bill_rate = fields.Monetary(
         string="Hourly Rate",
         currency_field="bill_currency_id",
+        aggregator=None,  # rates are not summed in grouped lists
         compute="_compute_billing",
         store=True,
         groups=APPROVER_GROUP,
@@ -146,7 +147,7 @@ class AccountAnalyticLine(models.Model):
     # The rate in force when the line was approved; rate cards changed later
     # never reprice it. Written only by _freeze_bill_rate().
     bill_rate_frozen = fields.Boolean(string="Rate Frozen", copy=False, index=True)
-    frozen_bill_rate = fields.Float(copy=False, groups=APPROVER_GROUP)
+    frozen_bill_rate = fields.Float(copy=False, groups=APPROVER_GROUP, aggregator=None)
     frozen_bill_currency_id = fields.Many2one(
         comodel_name="res.currency", copy=False, groups=APPROVER_GROUP
     )
