@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare
@@ -522,11 +520,17 @@ class AccountAnalyticLine(models.Model):
     def _freeze_bill_rate(self):
         """Keep the rate in force now on these lines, whatever the rate cards
         become. Called when the lines are approved."""
-        lines = self.sudo()
-        groups = defaultdict(lines.browse)
-        for line in lines.filtered(lambda line: not line.bill_rate_frozen):
-            key = (line.bill_rate, line.bill_currency_id.id, line.bill_rate_card_id.id)
-            groups[key] |= line
+        groups = (
+            self.sudo()
+            .filtered(lambda line: not line.bill_rate_frozen)
+            .grouped(
+                lambda line: (
+                    line.bill_rate,
+                    line.bill_currency_id.id,
+                    line.bill_rate_card_id.id,
+                )
+            )
+        )
         for (rate, currency_id, card_id), lines in groups.items():
             lines._write_in_bulk(
                 {
@@ -623,30 +627,35 @@ class AccountAnalyticLine(models.Model):
     def _store_budget_overflow(self, lines, overflows):
         """Hours over a budget whose policy is "bill up to the budget" are kept
         out of the billable hours; lines back under it bill in full again."""
-        by_hours = defaultdict(lambda: self.browse())
-        for line in lines:
-            hours = overflows.get(line, (0.0, ""))[0]
-            if float_compare(hours, line.budget_overflow_hours, 2):
-                by_hours[hours] |= line
-        for hours, changed in by_hours.items():
-            changed.sudo().write({"budget_overflow_hours": hours})
+
+        def new_hours(line):
+            return overflows.get(line, (0.0, ""))[0]
+
+        changed = lines.filtered(
+            lambda line: float_compare(new_hours(line), line.budget_overflow_hours, 2)
+        )
+        for hours, group in changed.grouped(new_hours).items():
+            group.sudo().write({"budget_overflow_hours": hours})
 
     @api.model
     def _store_warnings(self, lines, violations):
         """Write each line's warnings; a changed warning needs a new
         acknowledgement. One write per distinct text."""
-        by_text = defaultdict(lambda: self.browse())
-        for line in lines:
-            text = "\n".join(
+        texts = {
+            line: "\n".join(
                 message
                 for _rule, message, severity in violations.get(line, [])
                 if severity == "warn"
             )
-            if (text or False) != (line.rule_warning or False):
-                by_text[text] |= line
-        for text, changed in by_text.items():
-            changed.sudo().write(
-                {"rule_warning": text or False, "warning_acknowledged_by_id": False}
+            or False
+            for line in lines
+        }
+        changed = lines.filtered(
+            lambda line: texts[line] != (line.rule_warning or False)
+        )
+        for text, group in changed.grouped(texts.get).items():
+            group.sudo().write(
+                {"rule_warning": text, "warning_acknowledged_by_id": False}
             )
 
     def action_acknowledge_warnings(self):

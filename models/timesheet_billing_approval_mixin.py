@@ -309,13 +309,8 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             return
         lines = self.sudo()
         weeks = self.env["timesheet.billing.week"]._get_or_create(lines)
-        groups = defaultdict(lambda: self.browse())
-        for line in lines:
-            groups[weeks[line], line.billing_state] |= line
-        by_week = defaultdict(lambda: self.browse())
-        for line in lines:
-            by_week[weeks[line]] |= line
-        for week, week_lines in by_week.items():
+        groups = lines.grouped(lambda line: (weeks[line], line.billing_state))
+        for week, week_lines in lines.grouped(weeks.get).items():
             week_lines._write_in_bulk({"billing_state": to_state, "week_id": week.id})
         self.env["timesheet.billing.approval.log"].sudo().create(
             [

@@ -159,12 +159,13 @@ class TimesheetBillingRule(models.Model):
         overflows = {}
         if not lines:
             return violations, overflows
-        rule_lines = defaultdict(lambda: self.env["account.analytic.line"])
+        line_ids = defaultdict(list)
         for line, rules in self._rules_for(lines).items():
             for rule in rules:
-                rule_lines[rule] |= line
+                line_ids[rule].append(line.id)
         context = _Context(self.env, lines)
-        for rule, applied_to in rule_lines.items():
+        for rule, ids in line_ids.items():
+            applied_to = lines.browse(ids)
             checker = getattr(rule, f"_check_{rule.rule_type}")
             for line, (message, severity) in checker(applied_to, context).items():
                 violations[line].append((rule, message, severity or rule.severity))

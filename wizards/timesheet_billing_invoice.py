@@ -1,5 +1,4 @@
 import math
-from collections import defaultdict
 
 from markupsafe import Markup, escape
 
@@ -177,10 +176,13 @@ class TimesheetBillingInvoice(models.TransientModel):
 
     def _plan(self, lines):
         """``{invoice key: {detail key: timesheets}}``, in a stable order."""
-        plan = defaultdict(lambda: defaultdict(lambda: lines.browse()))
-        for line in lines.sorted(lambda line: (line.date, line.id)):
-            plan[self._invoice_key(line)][self._detail_key(line)] |= line
-        return plan
+        by_invoice = lines.sorted(lambda line: (line.date, line.id)).grouped(
+            self._invoice_key
+        )
+        return {
+            key: invoice_lines.grouped(self._detail_key)
+            for key, invoice_lines in by_invoice.items()
+        }
 
     def _prepare_invoice_vals(self, invoice_key, details):
         """Values of one draft customer invoice (hook)."""
