@@ -250,7 +250,7 @@ class AccountAnalyticLine(models.Model):
         return rounded
 
     @api.depends(
-        "project_id.billing_type",
+        "project_id.timesheet_billing_type",
         "project_id.partner_id",
         "task_id.partner_id",
         "task_id.billing_excluded",
@@ -304,7 +304,7 @@ class AccountAnalyticLine(models.Model):
         project = self.project_id.sudo()
         if not project:
             return "project_type"
-        if project.billing_type != "time_material":
+        if project.timesheet_billing_type != "time_material":
             return "project_type"
         if not self._get_billed_customer():
             return "no_customer"
@@ -495,21 +495,37 @@ class AccountAnalyticLine(models.Model):
                  WHERE id = ANY(%s)
                    AND billing_state = 'approved'
                    AND invoice_line_id IS NULL
+                   AND %s
                    FOR UPDATE SKIP LOCKED
                 """,
                 list(self.ids),
+                # a line a sales order bills (sale_timesheet) is never ours
+                SQL("so_line IS NULL") if "so_line" in self._fields else SQL("TRUE"),
             )
         )
         locked = self.browse([row[0] for row in rows])
         locked.invalidate_recordset(["billing_state", "invoice_line_id"])
         return locked.sudo()
 
+    def _link_to_invoice_line(self, invoice_line):
+        """These lines are billed by ``invoice_line`` (one UPDATE)."""
+        self._write_in_bulk(self._invoice_link_vals(invoice_line))
+
     def _release_from_invoice(self, reason):
         """Invoiced lines whose invoice line went away are approved again."""
         lines = self.sudo().filtered(lambda line: line.billing_state == "invoiced")
         if lines:
             lines._transition("approved", reason=reason)
-            lines._write_in_bulk({"invoice_line_id": False})
+            lines._write_in_bulk(self._invoice_link_vals(self.env["account.move.line"]))
+
+    def _invoice_link_vals(self, invoice_line):
+        vals = {"invoice_line_id": invoice_line.id}
+        # With sale_timesheet installed, its own "Invoice" field marks the line as
+        # billed too: sale_timesheet then never links it to a sales order line
+        # afterwards (its _is_not_billed()), so no sales order bills it again.
+        if "timesheet_invoice_id" in self._fields:
+            vals["timesheet_invoice_id"] = invoice_line.move_id.id
+        return vals
 
     def _reprice_and_recheck(self):
         """Reprice these lines, then refresh their warnings (a missing rate

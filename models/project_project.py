@@ -8,7 +8,7 @@ class ProjectProject(models.Model):
     _name = "project.project"
     _inherit = ["project.project", "timesheet.billing.status.mixin"]
 
-    billing_type = fields.Selection(
+    timesheet_billing_type = fields.Selection(
         selection=[
             ("time_material", "Time & Material"),
             ("fixed_price", "Fixed Price"),
@@ -91,23 +91,28 @@ class ProjectProject(models.Model):
                 )
 
     @api.onchange("partner_id")
-    def _onchange_partner_id_billing_type(self):
+    def _onchange_partner_id_timesheet_billing_type(self):
         if not self._origin.id:  # only while the project is being created
-            self.billing_type = "time_material" if self.partner_id else "non_billable"
+            self.timesheet_billing_type = (
+                "time_material" if self.partner_id else "non_billable"
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if "billing_type" not in vals and vals.get("partner_id"):
-                vals["billing_type"] = "time_material"
+            if "timesheet_billing_type" not in vals and vals.get("partner_id"):
+                vals["timesheet_billing_type"] = "time_material"
         return super().create(vals_list)
 
     @api.model
-    def _init_billing_type_from_customer(self):
+    def _init_timesheet_billing_type_from_customer(self):
         """At install, projects that have a customer are billed by the hour."""
         self.with_context(active_test=False).search(
-            [("partner_id", "!=", False), ("billing_type", "=", "non_billable")]
-        ).billing_type = "time_material"
+            [
+                ("partner_id", "!=", False),
+                ("timesheet_billing_type", "=", "non_billable"),
+            ]
+        ).timesheet_billing_type = "time_material"
 
     def _timesheet_status_domain(self):
         return [("project_id", "in", self.ids)]

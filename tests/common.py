@@ -81,7 +81,7 @@ class TimesheetBillingSetupCommon(TimesheetBillingCommon):
             {
                 "name": "Acme Website",
                 "partner_id": cls.acme.id,
-                "billing_type": "fixed_price",
+                "timesheet_billing_type": "fixed_price",
             }
         )
         cls.project_internal = Project.create({"name": "Internal"})

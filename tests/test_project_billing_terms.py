@@ -6,26 +6,26 @@ from .common import TimesheetBillingSetupCommon
 
 @tagged("post_install", "-at_install")
 class TestProjectBillingTerms(TimesheetBillingSetupCommon):
-    def test_default_billing_type(self):
+    def test_default_timesheet_billing_type(self):
         Project = self.env["project.project"]
-        self.assertEqual(self.project_acme.billing_type, "time_material")
-        self.assertEqual(self.project_internal.billing_type, "non_billable")
-        self.assertEqual(self.project_fixed.billing_type, "fixed_price")
+        self.assertEqual(self.project_acme.timesheet_billing_type, "time_material")
+        self.assertEqual(self.project_internal.timesheet_billing_type, "non_billable")
+        self.assertEqual(self.project_fixed.timesheet_billing_type, "fixed_price")
         with Form(Project) as form:
             form.name = "New for Globex"
-            self.assertEqual(form.billing_type, "non_billable")
+            self.assertEqual(form.timesheet_billing_type, "non_billable")
             form.partner_id = self.globex
-            self.assertEqual(form.billing_type, "time_material")
+            self.assertEqual(form.timesheet_billing_type, "time_material")
         # Existing projects keep their terms when their customer changes.
         with Form(self.project_internal) as form:
             form.partner_id = self.globex
-        self.assertEqual(self.project_internal.billing_type, "non_billable")
+        self.assertEqual(self.project_internal.timesheet_billing_type, "non_billable")
 
     def test_install_bills_customer_projects_by_the_hour(self):
         self.project_internal.partner_id = self.acme
-        self.env["project.project"]._init_billing_type_from_customer()
-        self.assertEqual(self.project_internal.billing_type, "time_material")
-        self.assertEqual(self.project_fixed.billing_type, "fixed_price")
+        self.env["project.project"]._init_timesheet_billing_type_from_customer()
+        self.assertEqual(self.project_internal.timesheet_billing_type, "time_material")
+        self.assertEqual(self.project_fixed.timesheet_billing_type, "fixed_price")
 
     def test_invoiced_service_defaults_to_the_company_product(self):
         self.assertEqual(
@@ -65,7 +65,7 @@ class TestProjectBillingTerms(TimesheetBillingSetupCommon):
         project = self.project_acme.with_user(manager)
         project.write(
             {
-                "billing_type": "fixed_price",
+                "timesheet_billing_type": "fixed_price",
                 "budget_hours": 120.0,
                 "budget_amount": 12000.0,
             }

@@ -171,7 +171,7 @@ class TestRateResolution(TimesheetBillingSetupCommon):
                 "billing_excluded": True,
             }
         )
-        self.project_internal.billing_type = "time_material"
+        self.project_internal.timesheet_billing_type = "time_material"
         cases = {
             "project_type": self.log(1, project=self.project_fixed),
             "no_customer": self.log(1, project=self.project_internal),
@@ -185,7 +185,7 @@ class TestRateResolution(TimesheetBillingSetupCommon):
         billable = self.log(1, employee=self.bob)
         self.assertPriced(billable, 100.0, 100.0)
         # Changing the project's terms re-qualifies its lines.
-        self.project_fixed.billing_type = "time_material"
+        self.project_fixed.timesheet_billing_type = "time_material"
         self.assertPriced(cases["project_type"], 100.0, 100.0)
 
     def test_missing_rate_is_flagged_until_a_card_exists(self):

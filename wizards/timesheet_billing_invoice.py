@@ -107,8 +107,12 @@ class TimesheetBillingInvoice(models.TransientModel):
             ("date", "<=", self.date_to),
             ("billing_state", "in", ("approved", "submitted", "lead_approved")),
         ]
-        if self.timesheet_line_ids:
-            domain.append(("id", "in", self.timesheet_line_ids.ids))
+        # Unfiltered by record rules: an accountant may invoice timesheets that
+        # are not theirs to read (sale_timesheet hides project lines from
+        # invoicing users), and a selection read as empty would invoice all.
+        selected = self.sudo().timesheet_line_ids
+        if selected:
+            domain.append(("id", "in", selected.ids))
         if self.project_ids:
             domain.append(("project_id", "in", self.project_ids.ids))
         if self.contract_ids:
@@ -375,7 +379,7 @@ class TimesheetBillingInvoice(models.TransientModel):
             for invoice_line, timesheets in zip(
                 invoice_lines, details.values(), strict=True
             ):
-                timesheets._write_in_bulk({"invoice_line_id": invoice_line.id})
+                timesheets._link_to_invoice_line(invoice_line)
         return self._action_show(invoices, skipped=invoiceable - locked)
 
     def _action_show(self, invoices, skipped):

@@ -31,6 +31,11 @@ def main(argv):
     test.add_argument(
         "--no-demo", action="store_true", help="skip the install with demo data"
     )
+    test.add_argument(
+        "--no-sale",
+        action="store_true",
+        help="skip the run beside sale_timesheet (installed with the addon)",
+    )
     test.epilog = "Other arguments go to pytest, e.g. ./dev test -k settings -x"
     sub.add_parser("lint", help="run ruff, pylint-odoo and the OCA pre-commit checks")
     sub.add_parser("stop", help="stop the private PostgreSQL cluster")

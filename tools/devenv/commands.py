@@ -23,7 +23,10 @@ STATE = CHECKOUT / ".devenv"
 DEMO_DB = f"{ADDON}_demo"
 TEST_DB = f"{ADDON}_test"
 DEMO_CHECK_DB = f"{ADDON}_demo_check"
+SALE_TEST_DB = f"{ADDON}_sale_test"
 TEMPLATE_PREFIX = f"{ADDON}_base_"
+# Odoo's own timesheet invoicing, which users may run beside this addon.
+SALE_MODULES = ("sale_timesheet",)
 
 
 def say(message):
@@ -86,44 +89,75 @@ def run_test(args):
     with odoo_workspace() as odoo:
         template = _base_template(odoo)
         _fresh_test_database(odoo, template)
-        junit = STATE / "logs" / "pytest.xml"
-        junit.unlink(missing_ok=True)
-        pytest = subprocess.run(
-            [
-                odoo.env.python,
-                "-m",
-                "pytest",
-                str(odoo.addon_path / "tests"),
-                f"--rootdir={odoo.addon_path}",
-                f"--odoo-config={odoo.config}",
-                f"--odoo-database={TEST_DB}",
-                f"--junitxml={junit}",
-                "-o",
-                f"cache_dir={STATE / 'pytest_cache'}",
-                # Odoo's pinned libraries import modules Python deprecates.
-                "-W",
-                "ignore::DeprecationWarning:passlib.utils",
-                "-W",
-                "ignore::DeprecationWarning:babel.messages.catalog",
-                *args.pytest_args,
-            ],
-            env=odoo.process_env(),
-            check=False,
-        )
-        if pytest.returncode:
-            say(f"tests failed (pytest exit code {pytest.returncode})")
-            return pytest.returncode
-        passed = _passed_tests(junit)
+        passed = _run_addon_tests(odoo, TEST_DB, "pytest.xml", args.pytest_args)
         if not passed:
-            say("no test passed: a run without tests is a failure")
             return 1
         _check_uninstall(odoo)
+        if not args.no_sale:
+            passed += _check_beside_sale_timesheet(odoo)
         if not args.no_demo:
             _check_demo_install(odoo)
     linted = "lint skipped" if args.no_lint else "lint clean"
     demo = "demo data not checked" if args.no_demo else "demo data installs"
-    say(f"all good: {linted}, {passed} tests passed, uninstall clean, {demo}")
+    sale = "" if args.no_sale else f", beside {' and '.join(SALE_MODULES)}"
+    say(f"all good: {linted}, {passed} tests passed{sale}, uninstall clean, {demo}")
     return 0
+
+
+def _run_addon_tests(odoo, database, junit_name, pytest_args, paths=("tests",)):
+    """pytest-odoo on ``database``; the number of tests passed, 0 on a failure
+    or when no test passed (a run without tests is a failure)."""
+    junit = STATE / "logs" / junit_name
+    junit.unlink(missing_ok=True)
+    pytest = subprocess.run(
+        [
+            odoo.env.python,
+            "-m",
+            "pytest",
+            *(str(odoo.addon_path / path) for path in paths),
+            f"--rootdir={odoo.addon_path}",
+            f"--odoo-config={odoo.config}",
+            f"--odoo-database={database}",
+            f"--junitxml={junit}",
+            "-o",
+            f"cache_dir={STATE / 'pytest_cache'}",
+            # Odoo's pinned libraries import modules Python deprecates.
+            "-W",
+            "ignore::DeprecationWarning:passlib.utils",
+            "-W",
+            "ignore::DeprecationWarning:babel.messages.catalog",
+            *pytest_args,
+        ],
+        env=odoo.process_env(),
+        check=False,
+    )
+    if pytest.returncode:
+        say(f"tests failed in {database} (pytest exit code {pytest.returncode})")
+        return 0
+    passed = _passed_tests(junit)
+    if not passed:
+        say(f"no test passed in {database}: a run without tests is a failure")
+    return passed
+
+
+def _check_beside_sale_timesheet(odoo):
+    """Installed after Odoo's sale_timesheet, then loaded in the registry's own
+    order (sale_timesheet after us) by the tests: the two addons share a
+    database. The tests that need sale_timesheet run there."""
+    template = _base_template(odoo, extra_modules=SALE_MODULES)
+    _install_afresh(
+        odoo, template, SALE_TEST_DB, "sale-test-install.log", "--without-demo=all"
+    )
+    passed = _run_addon_tests(
+        odoo,
+        SALE_TEST_DB,
+        "pytest-sale.xml",
+        [],
+        paths=("tests/test_sale_timesheet.py",),
+    )
+    if not passed:
+        raise RuntimeError(f"the tests beside {', '.join(SALE_MODULES)} failed")
+    return passed
 
 
 def _test_devenv(odoo_source):
@@ -150,12 +184,13 @@ def _test_devenv(odoo_source):
     return done.returncode
 
 
-def _base_template(odoo, demo=False):
-    """A database with the addon's dependencies installed (with their demo data
-    or without), built once per Odoo source."""
-    depends = module_depends(CHECKOUT)
+def _base_template(odoo, demo=False, extra_modules=()):
+    """A database with the addon's dependencies (and ``extra_modules``)
+    installed, with their demo data or without, built once per Odoo source."""
+    depends = [*module_depends(CHECKOUT), *extra_modules]
     key = hashlib.sha1(f"{odoo.odoo.root}|{odoo.odoo.version}|{depends}".encode())
     prefix = TEMPLATE_PREFIX + ("demo_" if demo else "")
+    prefix += "".join(f"{module}_" for module in extra_modules)
     name = prefix + key.hexdigest()[:10]
     server = odoo.server
     if server.database_exists(name):

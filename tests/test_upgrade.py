@@ -1,0 +1,139 @@
+"""The upgrade from 18.0.1.0.0: ``billing_type`` renamed ``timesheet_billing_type``.
+
+Each test puts the database back as 18.0.1.0.0 left it (in the test's
+transaction, rolled back after it) and runs the migration script on it.
+"""
+
+import importlib.util
+from pathlib import Path
+
+from .common import TimesheetBillingSetupCommon
+
+SCRIPT = Path(__file__).resolve().parents[1] / "migrations/18.0.1.1.0/pre-migration.py"
+
+
+def _load_migration():
+    spec = importlib.util.spec_from_file_location(
+        "htb_pre_migration_18_0_1_1_0", SCRIPT
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.migrate
+
+
+class TestUpgradeFrom18010(TimesheetBillingSetupCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.migrate = staticmethod(_load_migration())
+
+    def setUp(self):
+        super().setUp()
+        self.field_id = (
+            self.env["ir.model.fields"]
+            ._get("project.project", "timesheet_billing_type")
+            .id
+        )
+        self.env.flush_all()
+
+    def _as_in_18_0_1_0_0(self):
+        cr = self.env.cr
+        cr.execute(
+            "ALTER TABLE project_project"
+            " RENAME COLUMN timesheet_billing_type TO billing_type"
+        )
+        cr.execute(
+            "UPDATE ir_model_fields SET name = 'billing_type' WHERE id = %s",
+            [self.field_id],
+        )
+        cr.execute(
+            """
+            UPDATE ir_model_data
+               SET name = replace(name, '__timesheet_billing_type', '__billing_type')
+             WHERE module = 'hr_timesheet_billing'
+               AND name LIKE '%%timesheet\\_billing\\_type%%'
+            """
+        )
+
+    def _column_values(self, column):
+        self.env.cr.execute(
+            f"SELECT id, {column} FROM project_project WHERE id IN %s",
+            [(self.project_fixed.id, self.project_internal.id, self.project_acme.id)],
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _columns(self):
+        self.env.cr.execute(
+            """
+            SELECT column_name FROM information_schema.columns
+             WHERE table_name = 'project_project' AND column_name LIKE '%billing_type'
+            """
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def test_the_field_is_renamed_with_its_values_and_history(self):
+        self._as_in_18_0_1_0_0()
+        self.migrate(self.env.cr, "18.0.1.0.0")
+        self.assertEqual(self._columns(), {"timesheet_billing_type"})
+        self.assertEqual(
+            self._column_values("timesheet_billing_type"),
+            {
+                self.project_fixed.id: "fixed_price",
+                self.project_internal.id: "non_billable",
+                self.project_acme.id: "time_material",
+            },
+        )
+        # The same ir.model.fields record: tracked changes keep their field.
+        self.assertEqual(
+            self.env.ref(
+                "hr_timesheet_billing.field_project_project__timesheet_billing_type"
+            ).id,
+            self.field_id,
+        )
+        selection = self.env.ref(
+            "hr_timesheet_billing.selection__project_project__timesheet_billing_type"
+            "__fixed_price"
+        )
+        self.assertEqual(selection.field_id.id, self.field_id)
+        self.env.cr.execute(
+            "SELECT name FROM ir_model_fields WHERE id = %s", [self.field_id]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], "timesheet_billing_type")
+
+    def test_a_column_shared_with_sale_timesheet_is_split(self):
+        """A database where both addons had written the one column."""
+        self._as_in_18_0_1_0_0()
+        self.env.cr.execute(
+            "UPDATE ir_module_module SET state = 'installed'"
+            " WHERE name = 'sale_timesheet'"
+        )
+        self.env.cr.execute(
+            "UPDATE project_project SET billing_type = 'manually' WHERE id = %s",
+            [self.project_acme.id],
+        )
+        self.migrate(self.env.cr, "18.0.1.0.0")
+        self.assertEqual(self._columns(), {"billing_type", "timesheet_billing_type"})
+        self.assertEqual(
+            self._column_values("timesheet_billing_type"),
+            {
+                self.project_fixed.id: "fixed_price",
+                self.project_internal.id: "non_billable",
+                # sale_timesheet's value was never ours: the default takes it.
+                self.project_acme.id: "non_billable",
+            },
+        )
+        self.assertEqual(
+            self._column_values("billing_type"),
+            {
+                self.project_fixed.id: "not_billable",
+                self.project_internal.id: "not_billable",
+                self.project_acme.id: "manually",
+            },
+        )
+
+    def test_nothing_to_do_on_install_or_twice(self):
+        before = self._column_values("timesheet_billing_type")
+        self.migrate(self.env.cr, None)
+        self.migrate(self.env.cr, "18.0.1.0.0")
+        self.assertEqual(self._columns(), {"timesheet_billing_type"})
+        self.assertEqual(self._column_values("timesheet_billing_type"), before)
