@@ -507,25 +507,28 @@ class AccountAnalyticLine(models.Model):
         locked.invalidate_recordset(["billing_state", "invoice_line_id"])
         return locked.sudo()
 
-    def _link_to_invoice_line(self, invoice_line):
-        """These lines are billed by ``invoice_line`` (one UPDATE)."""
-        self._write_in_bulk(self._invoice_link_vals(invoice_line))
+    def _link_to_invoice_lines(self, invoice_lines):
+        """Each of these lines is billed by the invoice line at the same place
+        in ``invoice_lines`` (one UPDATE for a whole invoicing run)."""
+        per_line = {"invoice_line_id": invoice_lines.ids}
+        # With sale_timesheet installed, its own "Invoice" field marks the line as
+        # billed too: sale_timesheet then never links it to a sales order line
+        # afterwards (its _is_not_billed()), so no sales order bills it again.
+        if "timesheet_invoice_id" in self._fields:
+            per_line["timesheet_invoice_id"] = [
+                line.move_id.id for line in invoice_lines
+            ]
+        self._write_in_bulk({}, per_line=per_line)
 
     def _release_from_invoice(self, reason):
         """Invoiced lines whose invoice line went away are approved again."""
         lines = self.sudo().filtered(lambda line: line.billing_state == "invoiced")
         if lines:
             lines._transition("approved", reason=reason)
-            lines._write_in_bulk(self._invoice_link_vals(self.env["account.move.line"]))
-
-    def _invoice_link_vals(self, invoice_line):
-        vals = {"invoice_line_id": invoice_line.id}
-        # With sale_timesheet installed, its own "Invoice" field marks the line as
-        # billed too: sale_timesheet then never links it to a sales order line
-        # afterwards (its _is_not_billed()), so no sales order bills it again.
-        if "timesheet_invoice_id" in self._fields:
-            vals["timesheet_invoice_id"] = invoice_line.move_id.id
-        return vals
+            unlinked = {"invoice_line_id": False}
+            if "timesheet_invoice_id" in self._fields:
+                unlinked["timesheet_invoice_id"] = False
+            lines._write_in_bulk(unlinked)
 
     def _reprice_and_recheck(self):
         """Reprice these lines, then refresh their warnings (a missing rate

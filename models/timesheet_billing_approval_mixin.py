@@ -2,6 +2,8 @@ import math
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -310,8 +312,10 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         lines = self.sudo()
         weeks = self.env["timesheet.billing.week"]._get_or_create(lines)
         groups = lines.grouped(lambda line: (weeks[line], line.billing_state))
-        for week, week_lines in lines.grouped(weeks.get).items():
-            week_lines._write_in_bulk({"billing_state": to_state, "week_id": week.id})
+        lines._write_in_bulk(
+            {"billing_state": to_state},
+            per_line={"week_id": [weeks[line].id or None for line in lines]},
+        )
         self.env["timesheet.billing.approval.log"].sudo().create(
             [
                 {
@@ -328,29 +332,45 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             ]
         )
         states = dict(BILLING_STATES)
+        bodies = defaultdict(list)
         for (week, from_state), group in groups.items():
-            week.message_post(
-                body=self.env._(
+            bodies[week.id].append(
+                self.env._(
                     "%(count)s timesheets (%(hours)s h): %(from)s → %(to)s%(why)s",
                     count=len(group),
                     hours=f"{math.fsum(group.mapped('unit_amount')):g}",
                     **{"from": states[from_state]},
                     to=states[to_state],
                     why=f" ({reason})" if reason else "",
-                ),
-                subtype_xmlid="mail.mt_note",
+                )
             )
+        # One note per week, all in one batch: approving a month of a whole
+        # firm logs on hundreds of weeks, without notifying anyone of each.
+        weeks_logged = self.env["timesheet.billing.week"].browse(list(bodies))
+        weeks_logged._message_log_batch(
+            bodies={
+                week_id: Markup("<br/>").join(texts)
+                for week_id, texts in bodies.items()
+            },
+            author_id=self.env.user.partner_id.id,
+            message_type="comment",
+        )
 
-    def _write_in_bulk(self, vals):
-        """Write the same plain values on many lines in one UPDATE.
+    def _write_in_bulk(self, vals, per_line=None):
+        """Write plain values on many lines in one UPDATE: ``vals`` on all,
+        ``per_line`` (``{many2one field: [id for each line of self]}``) line
+        by line.
 
-        ``write()`` would do the same in batches of 100 rows; transitions move
-        thousands of lines at once and write only fields no rule, lock or
-        computation of ``write()`` is about. Dependents are notified.
+        ``write()`` would do the same in batches of 100 rows, and a query per
+        distinct value; transitions move thousands of lines at once and write
+        only fields no rule, lock or computation of ``write()`` is about.
+        Dependents are notified.
         """
         if not self:
             return
-        self.flush_recordset(list(vals))
+        per_line = per_line or {}
+        names = [*vals, *per_line]
+        self.flush_recordset(names)
         assignments = [
             SQL(
                 "%s = %s",
@@ -358,19 +378,30 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 self._fields[name].convert_to_column(value, self),
             )
             for name, value in vals.items()
+        ] + [
+            SQL("%s = given.%s", SQL.identifier(name), SQL.identifier(name))
+            for name in per_line
         ]
         self.env.cr.execute(
             SQL(
-                "UPDATE %s SET %s, write_uid = %s, write_date = %s WHERE id = ANY(%s)",
+                """
+                UPDATE %s AS line SET %s, write_uid = %s, write_date = %s
+                  FROM unnest(%s) AS given(%s)
+                 WHERE line.id = given.id
+                """,
                 SQL.identifier(self._table),
                 SQL(", ").join(assignments),
                 self.env.uid,
                 self.env.cr.now(),
-                list(self.ids),
+                SQL(", ").join(
+                    SQL("%s::int[]", list(ids))
+                    for ids in [self.ids, *per_line.values()]
+                ),
+                SQL(", ").join(SQL.identifier(name) for name in ["id", *per_line]),
             )
         )
-        self.invalidate_recordset([*vals, "write_uid", "write_date"])
-        self.modified(list(vals))
+        self.invalidate_recordset([*names, "write_uid", "write_date"])
+        self.modified(names)
 
     def _notify_approvers(self):
         """An activity for each approver of a submitted week, once."""
@@ -379,29 +410,40 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             approver = line.employee_id.billing_approver_id or line.project_id.user_id
             if approver and line.week_id:
                 todo[line.week_id].add(approver)
-        for week, approvers in todo.items():
-            for approver in approvers:
-                already = week.activity_ids.filtered(
-                    lambda activity, approver=approver: (
-                        activity.user_id == approver
-                        and activity.activity_type_id
-                        == self.env.ref("mail.mail_activity_data_todo")
-                    )
+        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        week_model = self.env["ir.model"]._get_id("timesheet.billing.week")
+        vals_list = [
+            {
+                "res_model_id": week_model,
+                "res_id": week.id,
+                "activity_type_id": todo_type.id,
+                "user_id": approver.id,
+                "summary": self.env._("Timesheets to approve"),
+                "date_deadline": fields.Date.context_today(self),
+                "automated": True,
+            }
+            for week, approvers in todo.items()
+            for approver in approvers
+            if not week.activity_ids.filtered(
+                lambda activity, approver=approver: (
+                    activity.user_id == approver
+                    and activity.activity_type_id == todo_type
                 )
-                if not already:
-                    week.activity_schedule(
-                        "mail.mail_activity_data_todo",
-                        user_id=approver.id,
-                        summary=self.env._("Timesheets to approve"),
-                    )
+            )
+        ]
+        # In one batch and without an email per activity: a firm submitting
+        # its month would send each approver one email per week.
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(vals_list)
 
     def _close_approver_activities(self):
         weeks = self.sudo().week_id
         if weeks:
-            weeks.activity_feedback(
-                ["mail.mail_activity_data_todo"],
-                user_id=self.env.uid,
-                feedback=self.env._("Reviewed"),
+            # Removed, not marked done: done activities post a message each,
+            # and the week's note already says who approved what.
+            weeks.activity_unlink(
+                ["mail.mail_activity_data_todo"], user_id=self.env.uid
             )
 
     def _notify_rejection(self, reason):

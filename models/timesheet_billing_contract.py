@@ -235,9 +235,10 @@ class TimesheetBillingContract(models.Model):
         for start in range(0, len(due), batch_size):
             for contract in due[start : start + batch_size]:
                 contract._create_scheduled_invoice(today)
-            self.env["ir.cron"]._notify_progress(
-                done=min(start + batch_size, len(due)),
-                remaining=max(len(due) - start - batch_size, 0),
+            done = min(start + batch_size, len(due))
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
+            _logger.info(
+                "Scheduled invoicing: batch done, %s of %s contracts", done, len(due)
             )
             if not getattr(threading.current_thread(), "testing", False):
                 # One batch of contracts per transaction: a long run never

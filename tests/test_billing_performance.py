@@ -158,15 +158,56 @@ class TestApprovalPerformance(TimesheetBillingSetupCommon):
         few = self._submitted(500, date(2026, 3, 2))
         many = self._submitted(5000, date(2026, 3, 9))
         queries_for_few = self._approve_queries(few)
-        self.env.flush_all()
-        self.env.invalidate_all()
-        with self.assertQueryCount(__system__=47):
-            many.with_user(self.lead).action_approve()
-            self.env.flush_all()
+        queries_for_many = self._approve_queries(many)
         self.assertEqual(set(many.mapped("billing_state")), {"approved"})
         self.assertTrue(all(many.mapped("bill_rate_frozen")))
         # 10 times the lines: at most the extra pages Odoo reads records by
         # (1,000 at a time, twice), never a query per line.
-        self.assertLessEqual(47 - queries_for_few, 2 * 4500 // 1000)
+        self.assertLessEqual(queries_for_many - queries_for_few, 2 * 4500 // 1000)
+        self.assertLessEqual(queries_for_many, 36)
         log = many.approval_log_ids.filtered(lambda log: log.to_state == "approved")
         self.assertEqual((log.line_count, log.hours), (5000, 50.0))
+
+    def _weeks_of_lines(self, weeks, first_monday):
+        return self.env["account.analytic.line"].create(
+            [
+                {
+                    "name": f"Week {week}",
+                    "project_id": self.project_acme.id,
+                    "employee_id": employee.id,
+                    "date": first_monday + timedelta(weeks=week),
+                    "unit_amount": 1.0,
+                }
+                for week in range(weeks)
+                for employee in (self.ann, self.bob)
+            ]
+        )
+
+    def _queries(self, method, lines, user):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        getattr(lines.with_user(user), method)()
+        self.env.flush_all()
+        return self.cr.sql_log_count - before
+
+    def test_submit_and_approve_do_not_grow_with_weeks(self):
+        """A firm's month is hundreds of employee weeks: one activity, one
+        note and one UPDATE per week would be thousands of queries."""
+        few = self._weeks_of_lines(2, date(2026, 1, 5))
+        many = self._weeks_of_lines(12, date(2026, 3, 2))
+        counts = {
+            name: [
+                self._queries(method, lines, user)
+                for lines in (few, many)  # 4 employee weeks, then 24
+            ]
+            for name, method, user in (
+                ("submit", "action_submit", self.lead),
+                ("approve", "action_approve", self.lead),
+            )
+        }
+        for name, (for_few, for_many) in counts.items():
+            self.assertLessEqual(for_many - for_few, 2, f"{name}: {counts}")
+        self.assertEqual(len(many.week_id), 24)
+        self.assertEqual(len(many.week_id.message_ids), 48)  # submitted, approved
+        self.assertFalse(many.week_id.activity_ids)

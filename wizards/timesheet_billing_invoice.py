@@ -374,12 +374,17 @@ class TimesheetBillingInvoice(models.TransientModel):
         ]
         invoices = self.env["account.move"].create(vals_list)
         locked._transition("invoiced")
+        timesheet_ids, invoice_line_ids = [], []
         for invoice, details in zip(invoices, plan.values(), strict=True):
             invoice_lines = invoice.invoice_line_ids.sorted(lambda line: line.sequence)
             for invoice_line, timesheets in zip(
                 invoice_lines, details.values(), strict=True
             ):
-                timesheets._link_to_invoice_line(invoice_line)
+                timesheet_ids += timesheets.ids
+                invoice_line_ids += [invoice_line.id] * len(timesheets)
+        locked.browse(timesheet_ids)._link_to_invoice_lines(
+            invoices.invoice_line_ids.browse(invoice_line_ids)
+        )
         return self._action_show(invoices, skipped=invoiceable - locked)
 
     def _action_show(self, invoices, skipped):

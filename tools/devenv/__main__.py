@@ -37,12 +37,34 @@ def main(argv):
         help="skip the run beside sale_timesheet (installed with the addon)",
     )
     test.epilog = "Other arguments go to pytest, e.g. ./dev test -k settings -x"
+    bench = sub.add_parser(
+        "bench", help="the benchmark (bench/scenario.py) in scratch databases"
+    )
+    bench.add_argument(
+        "--sizes",
+        type=lambda text: [int(size) for size in text.split(",")],
+        default=[10000, 50000, 100000],
+        help="timesheet lines per run, comma-separated (default 10000,50000,100000)",
+    )
+    bench.add_argument(
+        "--flavours",
+        type=lambda text: text.split(","),
+        default=["plain", "ours", "sale"],
+        help="which databases: plain (hr_timesheet), ours, sale (sale_timesheet)",
+    )
+    bench.add_argument(
+        "--cron-size",
+        type=int,
+        default=100000,
+        help="lines invoiced by the scheduled job (0: skip)",
+    )
     sub.add_parser("lint", help="run ruff, pylint-odoo and the OCA pre-commit checks")
     sub.add_parser("stop", help="stop the private PostgreSQL cluster")
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.pytest_args = [arg for arg in unknown if arg != "--"]
+    args.argv = argv[1:]
     try:
         return getattr(commands, f"run_{args.command}")(args)
     except (OdooNotFound, PostgresError, RuntimeError) as error:

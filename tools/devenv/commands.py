@@ -2,6 +2,7 @@
 
 import contextlib
 import hashlib
+import json
 import shutil
 import signal
 import socket
@@ -17,6 +18,8 @@ import lint
 import postgres
 from odoo_runner import ADDON, OdooRunner, module_depends
 from odoo_source import find_odoo
+
+import bench
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 STATE = CHECKOUT / ".devenv"
@@ -289,6 +292,67 @@ def _check_uninstall(odoo):
         raise RuntimeError(
             f"uninstall left {ADDON} in state {state!r} with {leftovers} records"
         )
+
+
+# ---------------------------------------------------------------- bench
+
+
+def run_bench(args):
+    """Every size in scratch databases; the report at the end (and in
+    .devenv/bench/report.md)."""
+    results = {}
+    with odoo_workspace() as odoo:
+        templates = {
+            "plain": _base_template(odoo),
+            "sale": _base_template(odoo, extra_modules=SALE_MODULES),
+        }
+        ours = bench.database_name("ours_template")
+        _install_afresh(
+            odoo, templates["plain"], ours, "bench-install.log", "--without-demo=all"
+        )
+        templates["ours"] = ours
+        for size in args.sizes:
+            for flavour, phases in bench.FLAVOURS.items():
+                if flavour not in args.flavours:
+                    continue
+                database = _bench_database(odoo, templates[flavour], flavour)
+                results.setdefault(size, {})[flavour] = bench.run_scenario(
+                    odoo, STATE, CHECKOUT, database, flavour, size, phases
+                )
+                _drop_database(odoo, database)
+        if args.cron_size:
+            database = _bench_database(odoo, ours, "ours")
+            phases = ["create", "submit", "approve"]
+            bench.run_scenario(
+                odoo, STATE, CHECKOUT, database, "ours", args.cron_size, phases
+            )
+            # The job in a process of its own: its peak memory is the job's.
+            results["cron"] = bench.run_scenario(
+                odoo,
+                STATE,
+                CHECKOUT,
+                database,
+                "ours",
+                args.cron_size,
+                ["cron"],
+                seed=False,
+            )["cron"]
+            _drop_database(odoo, database)
+    text = bench.report(results, ["./dev", "bench", *args.argv])
+    (STATE / "bench").mkdir(exist_ok=True)
+    (STATE / "bench" / "report.md").write_text(text + "\n")
+    (STATE / "bench" / "results.json").write_text(json.dumps(results, indent=1))
+    print(text)
+    return 0
+
+
+def _bench_database(odoo, template, flavour):
+    database = bench.database_name(flavour)
+    _drop_database(odoo, database)
+    odoo.server.copy_database(template, database)
+    if odoo.filestore(template).is_dir():
+        shutil.copytree(odoo.filestore(template), odoo.filestore(database))
+    return database
 
 
 # ---------------------------------------------------------------- demo

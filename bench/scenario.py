@@ -1,0 +1,406 @@
+"""One benchmark scenario, run inside ``odoo-bin shell`` by ``./dev bench``.
+
+``run(env, flavour, size, phases, out)`` seeds a month of time in the current
+(scratch) database and measures each phase: wall time and SQL queries, every
+phase in its own transaction, committed, with Odoo's caches emptied first.
+
+Flavours, each in a database of its own:
+
+- ``plain``: hr_timesheet and account only: creating the lines;
+- ``ours``: with hr_timesheet_billing: creating, submitting, approving, then
+  invoicing with the wizard and posting (or the scheduled job, phase ``cron``);
+- ``sale``: Odoo's sale_timesheet: creating the lines on tasks sold by sales
+  orders, invoicing the orders with Odoo's wizard, posting.
+
+The same people log the same hours on the same projects in all three: 50
+customers with one project each (a task per role), ``size / 100`` employees in
+four roles logging five 1.5 h lines a working day of October 2026.
+"""
+
+import collections
+import cProfile
+import io
+import json
+import logging
+import os
+import pstats
+import re
+import resource
+import time
+from datetime import date, timedelta
+
+from odoo import Command
+
+CUSTOMERS = 50
+LINES_PER_DAY = 5
+HOURS_PER_LINE = 1.5
+BATCH = 1000  # lines per create() call, as an import would do
+MONTH_START = date(2026, 10, 1)
+MONTH_END = date(2026, 10, 31)
+INVOICE_DATE = date(2026, 11, 2)
+ROLES = [  # code, name, hourly rate, hourly cost
+    ("JUN", "Junior", 80.0, 35.0),
+    ("CON", "Consultant", 100.0, 45.0),
+    ("SEN", "Senior", 120.0, 55.0),
+    ("PTR", "Partner", 160.0, 80.0),
+]
+
+
+def working_days():
+    day, days = MONTH_START, []
+    while day <= MONTH_END:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Bench:
+    def __init__(self, env, flavour, size):
+        self.env = env
+        self.flavour = flavour
+        self.size = size
+        self.results = {}
+
+    # ------------------------------------------------------------ measuring
+
+    def measure(self, name, function, env):
+        env.flush_all()
+        env.cr.commit()
+        env.invalidate_all()
+        profiling = name in os.environ.get("BENCH_PROFILE", "").split(",")
+        if profiling:
+            return self._profile(name, function, env)
+        queries = env.cr.sql_log_count
+        started = time.perf_counter()
+        result = function(env)
+        env.flush_all()
+        seconds = time.perf_counter() - started
+        self.results[name] = {
+            "seconds": round(seconds, 3),
+            "queries": env.cr.sql_log_count - queries,
+            **(result if isinstance(result, dict) else {}),
+        }
+        env.cr.commit()
+        env.invalidate_all()
+        return result
+
+    def _profile(self, name, function, env):
+        """``BENCH_PROFILE=approve,...``: where the time and the queries go,
+        written next to the results (not measured: profiling slows it down)."""
+        cursor_class = type(env.cr)
+        execute = cursor_class.execute
+        shapes = collections.Counter()
+
+        def counting_execute(cursor, query, params=None, log_exceptions=True):
+            text = query.code if hasattr(query, "code") else str(query)
+            shapes[re.sub(r"\s+", " ", text)[:160]] += 1
+            return execute(cursor, query, params, log_exceptions)
+
+        cursor_class.execute = counting_execute
+        profile = cProfile.Profile()
+        try:
+            profile.enable()
+            function(env)
+            env.flush_all()
+            profile.disable()
+        finally:
+            cursor_class.execute = execute
+        text = io.StringIO()
+        pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(60)
+        text.write("\n\nQueries by shape:\n")
+        for shape, count in shapes.most_common(40):
+            text.write(f"{count:7d}  {shape}\n")
+        with open(f"{self.out}.{name}.profile.txt", "w") as file:
+            file.write(text.getvalue())
+        env.cr.commit()
+        env.invalidate_all()
+
+    # ------------------------------------------------------------ seeding
+
+    def seed(self):
+        env = self.env
+        company = env.company
+        self.lead = env["res.users"].create(
+            {
+                "name": "Bench Lead",
+                "login": "bench_lead",
+                "groups_id": [
+                    Command.link(env.ref("hr_timesheet.group_hr_timesheet_approver").id)
+                ],
+            }
+        )
+        self.admin = env.ref("base.user_admin")
+        partners = env["res.partner"].create(
+            [
+                {"name": f"Customer {index:02d}", "is_company": True}
+                for index in range(CUSTOMERS)
+            ]
+        )
+        employee_count = self.size // (LINES_PER_DAY * len(working_days()))
+        self.employees = env["hr.employee"].create(
+            [
+                {
+                    "name": f"Employee {index:04d}",
+                    "hourly_cost": ROLES[index % len(ROLES)][3],
+                    "company_id": company.id,
+                }
+                for index in range(employee_count)
+            ]
+        )
+        projects = env["project.project"].create(
+            [
+                {
+                    "name": f"Project {partner.name}",
+                    "partner_id": partner.id,
+                    "user_id": self.lead.id,
+                    "allow_timesheets": True,
+                }
+                for partner in partners
+            ]
+        )
+        tasks = env["project.task"].create(
+            [
+                {"name": f"{name} work", "project_id": project.id}
+                for project in projects
+                for _code, name, _rate, _cost in ROLES
+            ]
+        )
+        self.partners, self.projects = partners, projects
+        # task of (project index, role index)
+        self.tasks = {
+            (index // len(ROLES), index % len(ROLES)): task
+            for index, task in enumerate(tasks)
+        }
+        getattr(self, f"_seed_{self.flavour}")()
+        env.cr.commit()
+
+    def _seed_plain(self):
+        pass
+
+    def _seed_ours(self):
+        env = self.env
+        roles = env["timesheet.billing.role"].create(
+            [{"name": name, "code": code} for code, name, _rate, _cost in ROLES]
+        )
+        env["timesheet.billing.rate"].create(
+            [
+                {"role_id": role.id, "hourly_rate": rate}
+                for role, (_code, _name, rate, _cost) in zip(roles, ROLES, strict=True)
+            ]
+        )
+        for index, role in enumerate(roles):
+            self.employees[index :: len(ROLES)].billing_role_id = role
+        env["timesheet.billing.contract"].create(
+            [
+                {
+                    "name": f"Contract {project.partner_id.name}",
+                    "partner_id": project.partner_id.id,
+                    "project_ids": [Command.set(project.ids)],
+                    "date_start": MONTH_START,
+                    "invoicing_cycle": "monthly",
+                }
+                for project in self.projects
+            ]
+        )
+
+    def _seed_sale(self):
+        env = self.env
+        hour = env.ref("uom.product_uom_hour")
+        products = env["product.product"].create(
+            [
+                {
+                    "name": f"{name} hour",
+                    "type": "service",
+                    "service_type": "timesheet",
+                    "invoice_policy": "delivery",
+                    "service_tracking": "no",
+                    "list_price": rate,
+                    "uom_id": hour.id,
+                    "uom_po_id": hour.id,
+                }
+                for _code, name, rate, _cost in ROLES
+            ]
+        )
+        self.orders = env["sale.order"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "order_line": [
+                        Command.create({"product_id": product.id, "product_uom_qty": 1})
+                        for product in products
+                    ],
+                }
+                for partner in self.partners
+            ]
+        )
+        self.orders.action_confirm()
+        for project_index, (project, order) in enumerate(
+            zip(self.projects, self.orders, strict=True)
+        ):
+            project.write(
+                {"allow_billable": True, "sale_line_id": order.order_line[0].id}
+            )
+            for role_index, order_line in enumerate(order.order_line):
+                self.tasks[project_index, role_index].sale_line_id = order_line
+
+    # ------------------------------------------------------------ phases
+
+    def line_values(self):
+        days = working_days()
+        project_count = len(self.projects)
+        values = []
+        for employee_index, employee in enumerate(self.employees):
+            role_index = employee_index % len(ROLES)
+            for day_index, day in enumerate(days):
+                for slot in range(LINES_PER_DAY):
+                    project_index = (
+                        employee_index * 7 + day_index * 3 + slot
+                    ) % project_count
+                    task = self.tasks[project_index, role_index]
+                    values.append(
+                        {
+                            "name": f"Work {slot}",
+                            "employee_id": employee.id,
+                            "project_id": task.project_id.id,
+                            "task_id": task.id,
+                            "date": day,
+                            "unit_amount": HOURS_PER_LINE,
+                        }
+                    )
+        return values
+
+    def phase_create(self):
+        values = self.line_values()
+
+        def create(env):
+            Line = env["account.analytic.line"].with_user(self.admin)
+            for start in range(0, len(values), BATCH):
+                Line.create(values[start : start + BATCH])
+            return {"lines": len(values)}
+
+        self.measure("create", create, self.env)
+
+    def _lines(self, env):
+        return env["account.analytic.line"].search(
+            [("project_id", "in", self.projects.ids)]
+        )
+
+    def phase_submit(self):
+        self.measure(
+            "submit",
+            lambda env: self._lines(env).with_user(self.admin).action_submit(),
+            self.env,
+        )
+
+    def phase_approve(self):
+        self.measure(
+            "approve",
+            lambda env: self._lines(env).with_user(self.lead).action_approve(),
+            self.env,
+        )
+
+    def phase_invoice(self):
+        def invoice(env):
+            wizard = (
+                env["timesheet.billing.invoice"]
+                .with_user(self.admin)
+                .create(
+                    {
+                        "date_to": MONTH_END,
+                        "invoice_date": INVOICE_DATE,
+                        "grouping": "partner",
+                        "line_detail": "role",
+                    }
+                )
+            )
+            action = wizard.action_create_invoices()
+            moves = env["account.move"].search(action["domain"])
+            return {
+                "invoices": len(moves),
+                "invoice_lines": len(moves.invoice_line_ids),
+            }
+
+        self.measure("invoice", invoice, self.env)
+        self.measure("post", self._post, self.env)
+
+    def phase_sale_invoice(self):
+        def invoice(env):
+            orders = self.orders.with_env(env).with_user(self.admin)
+            env["sale.advance.payment.inv"].with_user(self.admin).with_context(
+                active_model="sale.order", active_ids=orders.ids
+            ).create({"advance_payment_method": "delivered"}).create_invoices()
+            moves = orders.invoice_ids
+            return {
+                "invoices": len(moves),
+                "invoice_lines": len(moves.invoice_line_ids),
+            }
+
+        self.measure("invoice", invoice, self.env)
+        self.measure("post", self._post, self.env)
+
+    def _post(self, env):
+        moves = env["account.move"].search(
+            [("move_type", "=", "out_invoice"), ("state", "=", "draft")]
+        )
+        moves.with_user(self.admin).action_post()
+        hours = sum(moves.invoice_line_ids.mapped("quantity"))
+        return {"invoices": len(moves), "hours": hours}
+
+    def phase_cron(self):
+        """The scheduled job of draft invoices, run as the scheduler runs it."""
+        batches = []
+
+        class Progress(logging.Handler):
+            def emit(self, record):
+                batches.append(record.getMessage())
+
+        logger = logging.getLogger("odoo.addons.hr_timesheet_billing")
+        handler = Progress(level=logging.INFO)
+        logger.addHandler(handler)
+        rss_before = peak_rss_mb()
+
+        def run_job(env):
+            cron = env.ref("hr_timesheet_billing.ir_cron_create_draft_invoices")
+            cron.method_direct_trigger()
+            moves = env["account.move"].search([("move_type", "=", "out_invoice")])
+            progress = env["ir.cron.progress"].search(
+                [("cron_id", "=", cron.id)], order="id desc", limit=1
+            )
+            return {
+                "invoices": len(moves),
+                "invoiced_lines": env["account.analytic.line"].search_count(
+                    [("billing_state", "=", "invoiced")]
+                ),
+                "progress_done": progress.done,
+                "progress_remaining": progress.remaining,
+            }
+
+        try:
+            self.measure("cron", run_job, self.env)
+        finally:
+            logger.removeHandler(handler)
+        self.results["cron"].update(
+            {
+                "progress_reports": [m for m in batches if "batch done" in m],
+                "rss_before_mb": round(rss_before),
+                "rss_peak_mb": round(peak_rss_mb()),
+            }
+        )
+
+
+def run(env, flavour, size, phases, out, seed=True):
+    bench = Bench(env, flavour, size)
+    bench.out = out
+    if seed:
+        bench.seed()
+    for phase in phases:
+        getattr(bench, f"phase_{phase}")()
+    with open(out, "w") as file:
+        json.dump(
+            {"flavour": flavour, "size": size, "results": bench.results}, file, indent=1
+        )

@@ -1,0 +1,132 @@
+"""``./dev bench``: the benchmark of bench/scenario.py, in scratch databases.
+
+For each size, three databases copied from cached templates (plain
+hr_timesheet + account; the same with this addon; Odoo's sale_timesheet) run
+the same month of time; the report gives wall time, queries and ratios.
+"""
+
+import json
+import os
+import shlex
+import time
+
+from odoo_runner import ADDON
+
+FLAVOURS = {
+    "plain": ["create"],
+    "ours": ["create", "submit", "approve", "invoice"],
+    "sale": ["create", "sale_invoice"],
+}
+
+
+def scenario_script(checkout, flavour, size, phases, out, seed=True):
+    return f"""
+import os
+import sys
+os.environ["BENCH_PROFILE"] = {os.environ.get("BENCH_PROFILE", "")!r}
+sys.path.insert(0, {str(checkout / "bench")!r})
+import scenario
+scenario.run(env, {flavour!r}, {size}, {phases!r}, {str(out)!r}, seed={seed!r})
+"""
+
+
+def run_scenario(odoo, state, checkout, database, flavour, size, phases, seed=True):
+    out = state / "bench" / f"{database}-{size}-{'-'.join(phases)}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.unlink(missing_ok=True)
+    started = time.monotonic()
+    odoo.run_logged(
+        f"bench-{flavour}-{size}.log",
+        "-d",
+        database,
+        "--no-http",
+        stdin=scenario_script(checkout, flavour, size, phases, out, seed),
+        subcommand="shell",
+    )
+    print(
+        f"[bench] {flavour} {size:,} lines: {', '.join(phases)} "
+        f"({time.monotonic() - started:.0f} s)",
+        flush=True,
+    )
+    return json.loads(out.read_text())["results"]
+
+
+def _cell(result):
+    if not result:
+        return "-"
+    return f"{result['seconds']:.2f} s, {result['queries']:,} q"
+
+
+def _ratio(numerator, denominator):
+    if not numerator or not denominator or not denominator["seconds"]:
+        return "-"
+    return f"{numerator['seconds'] / denominator['seconds']:.2f}"
+
+
+def report(results, command):
+    """The tables of the README's performance section, from one run."""
+    lines = [f"Command: `{shlex.join(command)}`", ""]
+    lines += [
+        (
+            "| lines | create: plain | create: ours | ours/plain time"
+            " | extra queries/line | submit | approve |"
+        ),
+        "|---|---|---|---|---|---|---|",
+    ]
+    for size, by_flavour in sorted(results.items()):
+        plain = by_flavour.get("plain", {}).get("create")
+        ours = by_flavour.get("ours", {})
+        extra = "-"
+        if plain and ours.get("create"):
+            extra = f"{(ours['create']['queries'] - plain['queries']) / size:+.3f}"
+        lines.append(
+            f"| {size:,} | {_cell(plain)} | {_cell(ours.get('create'))}"
+            f" | {_ratio(ours.get('create'), plain)} | {extra}"
+            f" | {_cell(ours.get('submit'))} | {_cell(ours.get('approve'))} |"
+        )
+    lines += [
+        "",
+        (
+            "| lines | invoices (lines) | ours: create invoices | ours: post"
+            " | sale_timesheet: create invoices | sale_timesheet: post"
+            " | sale/ours (create + post) | ours: queries per invoice + 3/line |"
+        ),
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for size, by_flavour in sorted(results.items()):
+        ours, sale = by_flavour.get("ours", {}), by_flavour.get("sale", {})
+        invoice, post = ours.get("invoice"), ours.get("post")
+        if not invoice:
+            continue
+        budget = "-"
+        ratio = "-"
+        if sale.get("invoice"):
+            ours_time = invoice["seconds"] + post["seconds"]
+            sale_time = sale["invoice"]["seconds"] + sale["post"]["seconds"]
+            ratio = f"{sale_time / ours_time:.2f}"
+        queries = invoice["queries"] + post["queries"]
+        allowed = 40 * invoice["invoices"] + 3 * invoice["invoice_lines"]
+        budget = f"{queries:,} of {allowed:,} allowed"
+        lines.append(
+            f"| {size:,} | {invoice['invoices']} ({invoice['invoice_lines']})"
+            f" | {_cell(invoice)} | {_cell(post)} | {_cell(sale.get('invoice'))}"
+            f" | {_cell(sale.get('post'))} | {ratio} | {budget} |"
+        )
+    posts = {
+        size: by_flavour["ours"]["post"]["seconds"]
+        for size, by_flavour in results.items()
+        if by_flavour.get("ours", {}).get("post")
+    }
+    if 10000 in posts and 50000 in posts:
+        lines += [
+            "",
+            (
+                "Posting the same invoices at 50,000 lines vs 10,000: "
+                f"{posts[50000] / posts[10000]:.2f} x the time."
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def database_name(flavour):
+    return f"{ADDON}_bench_{flavour}"
