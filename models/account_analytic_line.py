@@ -507,18 +507,24 @@ class AccountAnalyticLine(models.Model):
         locked.invalidate_recordset(["billing_state", "invoice_line_id"])
         return locked.sudo()
 
-    def _link_to_invoice_lines(self, invoice_lines):
-        """Each of these lines is billed by the invoice line at the same place
-        in ``invoice_lines`` (one UPDATE for a whole invoicing run)."""
-        per_line = {"invoice_line_id": invoice_lines.ids}
+    def _invoice_link_values(self, invoice_line_by_line):
+        """``per_line`` values of ``_transition()`` that link each line to the
+        invoice line billing it (``{line id: invoice line}``)."""
+        values = {
+            "invoice_line_id": {
+                line_id: invoice_line.id
+                for line_id, invoice_line in invoice_line_by_line.items()
+            }
+        }
         # With sale_timesheet installed, its own "Invoice" field marks the line as
         # billed too: sale_timesheet then never links it to a sales order line
         # afterwards (its _is_not_billed()), so no sales order bills it again.
         if "timesheet_invoice_id" in self._fields:
-            per_line["timesheet_invoice_id"] = [
-                line.move_id.id for line in invoice_lines
-            ]
-        self._write_in_bulk({}, per_line=per_line)
+            values["timesheet_invoice_id"] = {
+                line_id: invoice_line.move_id.id
+                for line_id, invoice_line in invoice_line_by_line.items()
+            }
+        return values
 
     def _release_from_invoice(self, reason):
         """Invoiced lines whose invoice line went away are approved again."""
@@ -538,27 +544,20 @@ class AccountAnalyticLine(models.Model):
 
     def _freeze_bill_rate(self):
         """Keep the rate in force now on these lines, whatever the rate cards
-        become. Called when the lines are approved."""
-        groups = (
-            self.sudo()
-            .filtered(lambda line: not line.bill_rate_frozen)
-            .grouped(
-                lambda line: (
-                    line.bill_rate,
-                    line.bill_currency_id.id,
-                    line.bill_rate_card_id.id,
-                )
-            )
+        become. Called when the lines are approved; one UPDATE."""
+        lines = self.sudo().filtered(lambda line: not line.bill_rate_frozen)
+        lines._write_in_bulk(
+            {"bill_rate_frozen": True},
+            per_line={
+                "frozen_bill_currency_id": {
+                    line.id: line.bill_currency_id.id for line in lines
+                },
+                "frozen_bill_rate_card_id": {
+                    line.id: line.bill_rate_card_id.id for line in lines
+                },
+            },
+            copy_columns={"frozen_bill_rate": "bill_rate"},
         )
-        for (rate, currency_id, card_id), lines in groups.items():
-            lines._write_in_bulk(
-                {
-                    "bill_rate_frozen": True,
-                    "frozen_bill_rate": rate,
-                    "frozen_bill_currency_id": currency_id,
-                    "frozen_bill_rate_card_id": card_id,
-                }
-            )
 
     def _unfreeze_bill_rate(self):
         """Let the rate cards price these lines again (back to draft)."""

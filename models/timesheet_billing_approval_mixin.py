@@ -304,7 +304,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 )
             )
 
-    def _transition(self, to_state, reason=False):
+    def _transition(self, to_state, reason=False, per_line=None):
         """Move the lines to ``to_state`` and log it per week and former state:
         a few queries whatever the number of lines."""
         if not self:
@@ -314,7 +314,10 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         groups = lines.grouped(lambda line: (weeks[line], line.billing_state))
         lines._write_in_bulk(
             {"billing_state": to_state},
-            per_line={"week_id": [weeks[line].id or None for line in lines]},
+            per_line={
+                "week_id": {line.id: weeks[line].id for line in lines},
+                **(per_line or {}),
+            },
         )
         self.env["timesheet.billing.approval.log"].sudo().create(
             [
@@ -356,10 +359,10 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             message_type="comment",
         )
 
-    def _write_in_bulk(self, vals, per_line=None):
+    def _write_in_bulk(self, vals, per_line=None, copy_columns=None):
         """Write plain values on many lines in one UPDATE: ``vals`` on all,
-        ``per_line`` (``{many2one field: [id for each line of self]}``) line
-        by line.
+        ``per_line`` (``{many2one field: {line id: record id}}``) line by line,
+        ``copy_columns`` (``{field: stored field}``) from the line itself.
 
         ``write()`` would do the same in batches of 100 rows, and a query per
         distinct value; transitions move thousands of lines at once and write
@@ -369,19 +372,27 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         if not self:
             return
         per_line = per_line or {}
-        names = [*vals, *per_line]
-        self.flush_recordset(names)
-        assignments = [
-            SQL(
-                "%s = %s",
-                SQL.identifier(name),
-                self._fields[name].convert_to_column(value, self),
-            )
-            for name, value in vals.items()
-        ] + [
-            SQL("%s = given.%s", SQL.identifier(name), SQL.identifier(name))
-            for name in per_line
-        ]
+        copy_columns = copy_columns or {}
+        names = [*vals, *per_line, *copy_columns]
+        self.flush_recordset([*names, *copy_columns.values()])
+        assignments = (
+            [
+                SQL(
+                    "%s = %s",
+                    SQL.identifier(name),
+                    self._fields[name].convert_to_column(value, self),
+                )
+                for name, value in vals.items()
+            ]
+            + [
+                SQL("%s = given.%s", SQL.identifier(name), SQL.identifier(name))
+                for name in per_line
+            ]
+            + [
+                SQL("%s = line.%s", SQL.identifier(name), SQL.identifier(source))
+                for name, source in copy_columns.items()
+            ]
+        )
         self.env.cr.execute(
             SQL(
                 """
@@ -394,8 +405,14 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 self.env.uid,
                 self.env.cr.now(),
                 SQL(", ").join(
-                    SQL("%s::int[]", list(ids))
-                    for ids in [self.ids, *per_line.values()]
+                    SQL("%s::int[]", ids)
+                    for ids in [
+                        list(self.ids),
+                        *(
+                            [values.get(line_id) or None for line_id in self.ids]
+                            for values in per_line.values()
+                        ),
+                    ]
                 ),
                 SQL(", ").join(SQL.identifier(name) for name in ["id", *per_line]),
             )

@@ -373,17 +373,16 @@ class TimesheetBillingInvoice(models.TransientModel):
             self._prepare_invoice_vals(key, details) for key, details in plan.items()
         ]
         invoices = self.env["account.move"].create(vals_list)
-        locked._transition("invoiced")
-        timesheet_ids, invoice_line_ids = [], []
+        invoice_line_by_line = {}
         for invoice, details in zip(invoices, plan.values(), strict=True):
             invoice_lines = invoice.invoice_line_ids.sorted(lambda line: line.sequence)
             for invoice_line, timesheets in zip(
                 invoice_lines, details.values(), strict=True
             ):
-                timesheet_ids += timesheets.ids
-                invoice_line_ids += [invoice_line.id] * len(timesheets)
-        locked.browse(timesheet_ids)._link_to_invoice_lines(
-            invoices.invoice_line_ids.browse(invoice_line_ids)
+                invoice_line_by_line.update(dict.fromkeys(timesheets.ids, invoice_line))
+        # The state and the links in one UPDATE of the lines.
+        locked._transition(
+            "invoiced", per_line=locked._invoice_link_values(invoice_line_by_line)
         )
         return self._action_show(invoices, skipped=invoiceable - locked)
 
