@@ -509,7 +509,8 @@ class AccountAnalyticLine(models.Model):
 
     def _invoice_link_values(self, invoice_line_by_line):
         """``per_line`` values of ``_transition()`` that link each line to the
-        invoice line billing it (``{line id: invoice line}``)."""
+        invoice line billing it (``{line id: invoice line}``); a line left out
+        of the mapping is unlinked."""
         values = {
             "invoice_line_id": {
                 line_id: invoice_line.id
@@ -530,11 +531,9 @@ class AccountAnalyticLine(models.Model):
         """Invoiced lines whose invoice line went away are approved again."""
         lines = self.sudo().filtered(lambda line: line.billing_state == "invoiced")
         if lines:
-            lines._transition("approved", reason=reason)
-            unlinked = {"invoice_line_id": False}
-            if "timesheet_invoice_id" in self._fields:
-                unlinked["timesheet_invoice_id"] = False
-            lines._write_in_bulk(unlinked)
+            lines._transition(
+                "approved", reason=reason, per_line=lines._invoice_link_values({})
+            )
 
     def _reprice_and_recheck(self):
         """Reprice these lines, then refresh their warnings (a missing rate

@@ -429,14 +429,16 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 todo[line.week_id].add(approver)
         todo_type = self.env.ref("mail.mail_activity_data_todo")
         week_model = self.env["ir.model"]._get_id("timesheet.billing.week")
+        today = fields.Date.context_today(self)
+        summary = self.env._("Timesheets to approve")
         vals_list = [
             {
                 "res_model_id": week_model,
                 "res_id": week.id,
                 "activity_type_id": todo_type.id,
                 "user_id": approver.id,
-                "summary": self.env._("Timesheets to approve"),
-                "date_deadline": fields.Date.context_today(self),
+                "summary": summary,
+                "date_deadline": today,
                 "automated": True,
             }
             for week, approvers in todo.items()

@@ -98,7 +98,6 @@ def report(results, command):
         invoice, post = ours.get("invoice"), ours.get("post")
         if not invoice:
             continue
-        budget = "-"
         ratio = "-"
         if sale.get("invoice"):
             ours_time = invoice["seconds"] + post["seconds"]

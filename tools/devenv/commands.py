@@ -233,16 +233,21 @@ def _fresh_test_database(odoo, template):
 def _install_afresh(odoo, template, database, log_name, *options):
     """Copy ``template`` (database and files) to ``database`` and install the
     addon there; Odoo's log must hold no warning."""
-    _drop_database(odoo, database)
-    odoo.server.copy_database(template, database)
-    if odoo.filestore(template).is_dir():
-        shutil.copytree(odoo.filestore(template), odoo.filestore(database))
+    _copy_database(odoo, template, database)
     say(f"installing {ADDON} afresh in {database} {' '.join(options)}")
     odoo.run_logged(
         log_name, "-d", database, "-i", ADDON, *options, "--no-http", strict=True
     )
     if ADDON not in odoo.installed_modules(database, [ADDON]):
         raise RuntimeError(f"{ADDON} is not installed in {database} after -i")
+
+
+def _copy_database(odoo, template, database):
+    """``database`` afresh as a copy of ``template``, its files included."""
+    _drop_database(odoo, database)
+    odoo.server.copy_database(template, database)
+    if odoo.filestore(template).is_dir():
+        shutil.copytree(odoo.filestore(template), odoo.filestore(database))
 
 
 def _drop_database(odoo, database):
@@ -348,10 +353,7 @@ def run_bench(args):
 
 def _bench_database(odoo, template, flavour):
     database = bench.database_name(flavour)
-    _drop_database(odoo, database)
-    odoo.server.copy_database(template, database)
-    if odoo.filestore(template).is_dir():
-        shutil.copytree(odoo.filestore(template), odoo.filestore(database))
+    _copy_database(odoo, template, database)
     return database
 
 
