@@ -139,8 +139,10 @@ class AccountAnalyticLine(models.Model):
         store=True,
         index=True,
     )
+    # Not stored: posting or paying an invoice must not rewrite the thousands
+    # of timesheets it bills. Searchable through the invoice.
     invoice_payment_state = fields.Selection(
-        related="invoice_id.payment_state", string="Payment", store=True
+        related="invoice_id.payment_state", string="Payment"
     )
     # The rate in force when the line was approved; rate cards changed later
     # never reprice it. Written only by _freeze_bill_rate().
@@ -515,16 +517,17 @@ class AccountAnalyticLine(models.Model):
             "invoice_line_id": {
                 line_id: invoice_line.id
                 for line_id, invoice_line in invoice_line_by_line.items()
-            }
+            },
+            "invoice_id": {
+                line_id: invoice_line.move_id.id
+                for line_id, invoice_line in invoice_line_by_line.items()
+            },
         }
         # With sale_timesheet installed, its own "Invoice" field marks the line as
         # billed too: sale_timesheet then never links it to a sales order line
         # afterwards (its _is_not_billed()), so no sales order bills it again.
         if "timesheet_invoice_id" in self._fields:
-            values["timesheet_invoice_id"] = {
-                line_id: invoice_line.move_id.id
-                for line_id, invoice_line in invoice_line_by_line.items()
-            }
+            values["timesheet_invoice_id"] = values["invoice_id"]
         return values
 
     def _release_from_invoice(self, reason):

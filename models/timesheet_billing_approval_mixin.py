@@ -361,13 +361,15 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
 
     def _write_in_bulk(self, vals, per_line=None, copy_columns=None):
         """Write plain values on many lines in one UPDATE: ``vals`` on all,
-        ``per_line`` (``{many2one field: {line id: record id}}``) line by line,
+        ``per_line`` (``{field: {line id: column value}}``) line by line,
         ``copy_columns`` (``{field: stored field}``) from the line itself.
 
         ``write()`` would do the same in batches of 100 rows, and a query per
         distinct value; transitions move thousands of lines at once and write
         only fields no rule, lock or computation of ``write()`` is about.
-        Dependents are notified.
+        Dependents are notified; stored computed fields written here are
+        final (e.g. an invoice line's invoice): the ORM does not recompute them
+        (it would rewrite every line again, 100 rows per UPDATE).
         """
         if not self:
             return
@@ -405,12 +407,15 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 self.env.uid,
                 self.env.cr.now(),
                 SQL(", ").join(
-                    SQL("%s::int[]", ids)
-                    for ids in [
-                        list(self.ids),
+                    [
+                        SQL("%s::int[]", list(self.ids)),
                         *(
-                            [values.get(line_id) or None for line_id in self.ids]
-                            for values in per_line.values()
+                            SQL(
+                                "%s::%s[]",
+                                [values.get(line_id) or None for line_id in self.ids],
+                                SQL(self._fields[name].column_type[1]),
+                            )
+                            for name, values in per_line.items()
                         ),
                     ]
                 ),
@@ -419,6 +424,8 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         )
         self.invalidate_recordset([*names, "write_uid", "write_date"])
         self.modified(names)
+        for name in names:
+            self.env.remove_to_compute(self._fields[name], self)
 
     def _notify_approvers(self):
         """An activity for each approver of a submitted week, once."""

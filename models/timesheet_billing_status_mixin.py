@@ -62,13 +62,13 @@ class TimesheetBillingStatusMixin(models.AbstractModel):
                     self._timesheet_status_groupby(),
                     "billing_state",
                     "bill_currency_id",
-                    "invoice_payment_state",
+                    "invoice_id",
                 ],
                 ["bill_amount:sum"],
             )
         )
         today = fields.Date.context_today(self)
-        for key, state, currency, payment, amount in groups:
+        for key, state, currency, invoice, amount in groups:
             record = self._timesheet_status_key(key)
             if record not in totals or not currency:
                 continue
@@ -77,7 +77,7 @@ class TimesheetBillingStatusMixin(models.AbstractModel):
                 totals[record]["to_invoice"] += value
             else:
                 totals[record]["invoiced"] += value
-                if payment in PAID_STATES:
+                if invoice.payment_state in PAID_STATES:
                     totals[record]["paid"] += value
         for record in self:
             record.timesheet_currency_id = company.currency_id

@@ -364,7 +364,7 @@ class TestInvoicing(AccountTestInvoicingCommon):
 
     def test_status_on_project_and_customer(self):
         """Approved 1,040.00; invoiced then: 1,040.00; paid: 1,040.00."""
-        self.standard_month()
+        lines = self.standard_month()
         for record in (self.project, self.partner_a):
             self.assertAlmostEqual(record.timesheet_to_invoice_amount, 1040.0)
             self.assertAlmostEqual(record.timesheet_invoiced_amount, 0.0)
@@ -385,6 +385,15 @@ class TestInvoicing(AccountTestInvoicingCommon):
             [("invoice_id.payment_state", "in", ("paid", "in_payment"))]
         )
         self.assertEqual(len(paid), 3)
+        self.assertEqual(
+            set(lines.mapped("invoice_payment_state")), {invoice.payment_state}
+        )
+        self.assertEqual(
+            self.env["account.analytic.line"].search(
+                [("invoice_payment_state", "=", invoice.payment_state)]
+            ),
+            lines,
+        )
 
     def test_scheduled_drafts_per_contract_cycle(self):
         """On 2026-04-02, the monthly contract is invoiced up to 2026-03-31,
@@ -496,6 +505,16 @@ class TestInvoicing(AccountTestInvoicingCommon):
         self.assertAlmostEqual(many.invoice_id.amount_untaxed, 2000.0)
         self.assertEqual(len(few.invoice_id.invoice_line_ids), 1)
         self.assertLessEqual(many_queries - few_queries, 2 * 2)
+        # Posting either invoice costs the same: the timesheets are not rewritten.
+        post_queries = []
+        for invoice in (few.invoice_id, many.invoice_id):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            invoice.action_post()
+            self.env.flush_all()
+            post_queries.append(self.cr.sql_log_count - before)
+        self.assertLessEqual(post_queries[1], post_queries[0])
 
     def test_opened_from_selected_timesheets(self):
         lines = self.standard_month()

@@ -39,6 +39,9 @@ class TestUpgradeFrom18010(TimesheetBillingSetupCommon):
     def _as_in_18_0_1_0_0(self):
         cr = self.env.cr
         cr.execute(
+            "ALTER TABLE account_analytic_line ADD COLUMN invoice_payment_state varchar"
+        )
+        cr.execute(
             "ALTER TABLE project_project"
             " RENAME COLUMN timesheet_billing_type TO billing_type"
         )
@@ -75,6 +78,11 @@ class TestUpgradeFrom18010(TimesheetBillingSetupCommon):
         self._as_in_18_0_1_0_0()
         self.migrate(self.env.cr, "18.0.1.0.0")
         self.assertEqual(self._columns(), {"timesheet_billing_type"})
+        self.env.cr.execute(
+            "SELECT 1 FROM information_schema.columns WHERE column_name ="
+            " 'invoice_payment_state' AND table_name = 'account_analytic_line'"
+        )
+        self.assertFalse(self.env.cr.fetchone())
         self.assertEqual(
             self._column_values("timesheet_billing_type"),
             {

@@ -1,4 +1,5 @@
-"""18.0.1.1.0: ``project.project.billing_type`` becomes ``timesheet_billing_type``.
+"""18.0.1.1.0: ``project.project.billing_type`` becomes ``timesheet_billing_type``;
+``account.analytic.line.invoice_payment_state`` is no longer stored.
 
 ``billing_type`` is also Odoo's own field of sale_timesheet (other values, other
 meaning), so the two addons could not share a database. The column, the field's
@@ -10,9 +11,15 @@ OURS = ("time_material", "fixed_price", "non_billable")
 
 
 def migrate(cr, version):
-    if not version or _column_exists(cr, "timesheet_billing_type"):
+    if not version:
         return
-    if not _column_exists(cr, "billing_type"):
+    # No longer stored: posting or paying an invoice rewrote all its timesheets.
+    cr.execute(
+        "ALTER TABLE account_analytic_line DROP COLUMN IF EXISTS invoice_payment_state"
+    )
+    if _column_exists(cr, "timesheet_billing_type") or not _column_exists(
+        cr, "billing_type"
+    ):
         return
     if _sale_timesheet_present(cr):
         _split_shared_column(cr)
@@ -20,13 +27,13 @@ def migrate(cr, version):
         _rename_field(cr)
 
 
-def _column_exists(cr, column):
+def _column_exists(cr, column, table="project_project"):
     cr.execute(
         """
         SELECT 1 FROM information_schema.columns
-         WHERE table_name = 'project_project' AND column_name = %s
+         WHERE table_name = %s AND column_name = %s
         """,
-        [column],
+        [table, column],
     )
     return bool(cr.fetchone())
 
