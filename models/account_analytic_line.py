@@ -546,19 +546,16 @@ class AccountAnalyticLine(models.Model):
 
     def _freeze_bill_rate(self):
         """Keep the rate in force now on these lines, whatever the rate cards
-        become. Called when the lines are approved; one UPDATE."""
-        lines = self.sudo().filtered(lambda line: not line.bill_rate_frozen)
-        lines._write_in_bulk(
+        become. Called when the lines are approved: one UPDATE copying the
+        pricing columns, nothing read line by line (a line already frozen is
+        priced from its frozen values, so copying them again changes nothing)."""
+        self.sudo()._write_in_bulk(
             {"bill_rate_frozen": True},
-            per_line={
-                "frozen_bill_currency_id": {
-                    line.id: line.bill_currency_id.id for line in lines
-                },
-                "frozen_bill_rate_card_id": {
-                    line.id: line.bill_rate_card_id.id for line in lines
-                },
+            copy_columns={
+                "frozen_bill_rate": "bill_rate",
+                "frozen_bill_currency_id": "bill_currency_id",
+                "frozen_bill_rate_card_id": "bill_rate_card_id",
             },
-            copy_columns={"frozen_bill_rate": "bill_rate"},
         )
 
     def _unfreeze_bill_rate(self):
