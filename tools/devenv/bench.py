@@ -63,8 +63,10 @@ def _ratio(numerator, denominator):
     return f"{numerator['seconds'] / denominator['seconds']:.2f}"
 
 
-def report(results, command):
-    """The tables of the README's performance section, from one run."""
+def report(results, command, cron=None):
+    """The tables of the README's performance section, from one run;
+    ``results``: ``{size: {flavour: {phase: figures}}}``, ``cron``: the figures
+    of the scheduled job."""
     lines = [f"Command: `{shlex.join(command)}`", ""]
     lines += [
         (
@@ -122,6 +124,19 @@ def report(results, command):
             (
                 "Posting the same invoices at 50,000 lines vs 10,000: "
                 f"{posts[50000] / posts[10000]:.2f} x the time."
+            ),
+        ]
+    if cron:
+        lines += [
+            "",
+            (
+                f"Scheduled job: {cron['invoiced_lines']:,} lines into "
+                f"{cron['invoices']} draft invoices in {cron['seconds']:.1f} s, "
+                f"{cron['queries']:,} queries, {len(cron['progress_reports'])} "
+                f"committed batches (progress {cron['progress_done']} done, "
+                f"{cron['progress_remaining']} remaining); peak memory "
+                f"{cron['rss_peak_mb']} MB (process at {cron['rss_before_mb']} MB "
+                "before the job)."
             ),
         ]
     return "\n".join(lines)
