@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare
+from odoo.tools.sql import create_index
 
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
 
@@ -70,7 +71,6 @@ class AccountAnalyticLine(models.Model):
         string="Billable Time",
         compute="_compute_billing",
         store=True,
-        index=True,
     )
     non_billable_reason = fields.Selection(
         selection=NON_BILLABLE_REASONS,
@@ -115,8 +115,7 @@ class AccountAnalyticLine(models.Model):
     )
     needs_attention = fields.Boolean(
         compute="_compute_needs_attention",
-        store=True,
-        index=True,
+        store=True,  # indexed where true, see init()
         help="The line breaks a rule that warns and no approver acknowledged it.",
     )
     warning_acknowledged_by_id = fields.Many2one(
@@ -145,8 +144,8 @@ class AccountAnalyticLine(models.Model):
         related="invoice_id.payment_state", string="Payment"
     )
     # The rate in force when the line was approved; rate cards changed later
-    # never reprice it. Written only by _freeze_bill_rate().
-    bill_rate_frozen = fields.Boolean(string="Rate Frozen", copy=False, index=True)
+    # never reprice it. Written only from _bill_rate_freeze_values().
+    bill_rate_frozen = fields.Boolean(string="Rate Frozen", copy=False)
     frozen_bill_rate = fields.Float(copy=False, groups=APPROVER_GROUP, aggregator=None)
     frozen_bill_currency_id = fields.Many2one(
         comodel_name="res.currency", copy=False, groups=APPROVER_GROUP
@@ -157,6 +156,28 @@ class AccountAnalyticLine(models.Model):
         ondelete="restrict",
         groups=APPROVER_GROUP,
     )
+
+    def init(self):
+        super().init()
+        # Partial indexes: a firm keeps years of invoiced time, while approval
+        # and invoicing look for the few lines still open. Each index holds
+        # those rows only, so it stays small, and the lines approval moves to
+        # invoiced leave it. Indexes on all rows of the state or of booleans
+        # would be updated by every transition and never help a search.
+        create_index(
+            self.env.cr,
+            "account_analytic_line_billing_open_index",
+            self._table,
+            ["company_id", "date"],
+            where="billing_state IN ('submitted', 'lead_approved', 'approved')",
+        )
+        create_index(
+            self.env.cr,
+            "account_analytic_line_needs_attention_index",
+            self._table,
+            ["company_id", "date"],
+            where="needs_attention",
+        )
 
     # ------------------------------------------------------------ computes
 
@@ -444,7 +465,8 @@ class AccountAnalyticLine(models.Model):
 
     @api.model
     def _get_billing_frozen_fields(self):
-        """Fields written by the code only (_freeze_bill_rate), never by users."""
+        """Fields written by the code only (approval freezes the rate), never by
+        users."""
         return {
             "bill_rate_frozen",
             "frozen_bill_rate",
@@ -544,19 +566,24 @@ class AccountAnalyticLine(models.Model):
         self._reprice()
         self._apply_logging_rules(blocking=False)
 
-    def _freeze_bill_rate(self):
-        """Keep the rate in force now on these lines, whatever the rate cards
-        become. Called when the lines are approved: one UPDATE copying the
-        pricing columns, nothing read line by line (a line already frozen is
-        priced from its frozen values, so copying them again changes nothing)."""
-        self.sudo()._write_in_bulk(
-            {"bill_rate_frozen": True},
-            copy_columns={
+    def _bill_rate_freeze_values(self):
+        """``_write_in_bulk()`` arguments that keep the rate in force now on
+        lines, whatever the rate cards become: the pricing columns copied in
+        SQL, nothing read line by line (a line already frozen is priced from
+        its frozen values, so copying them again changes nothing). Approval
+        writes them in the UPDATE of its transition (hook)."""
+        return {
+            "vals": {"bill_rate_frozen": True},
+            "copy_columns": {
                 "frozen_bill_rate": "bill_rate",
                 "frozen_bill_currency_id": "bill_currency_id",
                 "frozen_bill_rate_card_id": "bill_rate_card_id",
             },
-        )
+        }
+
+    def _freeze_bill_rate(self):
+        """Keep the rate in force now on these lines (outside an approval)."""
+        self.sudo()._write_in_bulk(**self._bill_rate_freeze_values())
 
     def _unfreeze_bill_rate(self):
         """Let the rate cards price these lines again (back to draft)."""

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 from .timesheet_billing_approval_mixin import BILLING_STATES
 
@@ -40,3 +41,31 @@ class TimesheetBillingApprovalLog(models.Model):
     )
     line_count = fields.Integer(readonly=True)
     hours = fields.Float(readonly=True)
+
+    def _link_lines(self, line_ids_per_log):
+        """Link each log to its lines (``[[line id, ...], ...]``, in the order
+        of the logs) in one INSERT: the ORM would insert a month of a whole
+        firm's timesheets row by row into the relation, in Python."""
+        log_ids = [
+            log.id
+            for log, line_ids in zip(self, line_ids_per_log, strict=True)
+            for _line_id in line_ids
+        ]
+        if not log_ids:
+            return
+        line_ids = [line_id for line_ids in line_ids_per_log for line_id in line_ids]
+        relation = self._fields["line_ids"]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s::int[], %s::int[])",
+                SQL.identifier(relation.relation),
+                SQL.identifier(relation.column1),
+                SQL.identifier(relation.column2),
+                log_ids,
+                line_ids,
+            )
+        )
+        self.invalidate_recordset(["line_ids"])
+        self.env["account.analytic.line"].browse(line_ids).invalidate_recordset(
+            ["approval_log_ids"]
+        )

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 BILLING_STATES = [
@@ -37,7 +38,9 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         required=True,
         readonly=True,
         copy=False,
-        index=True,
+        # No index on all rows: the model indexes the open states only
+        # (account.analytic.line's init()), the lines approval and invoicing
+        # look for among years of invoiced ones.
         help="Draft: being logged. Submitted: waiting for the project lead. "
         "Approved by Lead: waiting for finance. Approved: ready to invoice. "
         "Invoiced: billed.",
@@ -78,31 +81,72 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             "company_id",
         }
 
-    def _needs_finance_approval(self):
-        """Whether this line's approval has a finance stage (hook)."""
-        self.ensure_one()
-        policy = self.contract_id.sudo().finance_approval
-        if policy in ("required", "not_required"):
-            return policy == "required"
-        return self.company_id.timesheet_finance_approval
-
-    def _is_owner(self, user):
-        self.ensure_one()
-        return user in (self.user_id | self.employee_id.sudo().user_id)
-
-    def _can_lead_approve(self, user):
-        """The first stage: the project's manager or the employee's designated
-        approver; billing managers may stand in (hook)."""
-        self.ensure_one()
-        return (
-            user == self.project_id.sudo().user_id
-            or user == self.employee_id.sudo().billing_approver_id
-            or user.has_group(MANAGER_GROUP)
+    def _get_finance_approval_domain(self):
+        """Lines whose approval has a finance stage (hook): the contract
+        decides, else the company's setting."""
+        return expression.OR(
+            [
+                [("contract_id.finance_approval", "=", "required")],
+                [
+                    "|",
+                    ("contract_id", "=", False),
+                    ("contract_id.finance_approval", "=", "company"),
+                    ("company_id.timesheet_finance_approval", "=", True),
+                ],
+            ]
         )
+
+    def _get_owner_domain(self, user):
+        """Lines that are ``user``'s own time (hook)."""
+        return [
+            "|",
+            ("user_id", "=", user.id),
+            ("employee_id.user_id", "=", user.id),
+        ]
+
+    def _get_lead_approver_domain(self, user):
+        """Lines whose first stage ``user`` performs: the project's manager or
+        the employee's designated approver; billing managers stand in for
+        anyone (hook)."""
+        if user.has_group(MANAGER_GROUP):
+            return expression.TRUE_DOMAIN
+        return [
+            "|",
+            ("project_id.user_id", "=", user.id),
+            ("employee_id.billing_approver_id", "=", user.id),
+        ]
 
     def _can_finance_approve(self, user):
         """The second stage: members of Billing / Finance (hook)."""
         return user.has_group(FINANCE_GROUP)
+
+    def _filter_by_domain(self, domain):
+        """These lines that match ``domain``, in one query whatever their
+        number: the approval checks run on months of a whole firm at once.
+        Read unfiltered by record rules and archives (a line's employee may
+        have left), within these lines only."""
+        if not self or domain == expression.TRUE_DOMAIN:
+            return self
+        matching = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(expression.AND([[("id", "in", self.ids)], domain]), order="id")
+        )
+        return self.browse(matching.ids)
+
+    def _get_approvable_domain(self, user):
+        """Lines at a stage ``user`` may approve (or reject)."""
+        stages = [
+            expression.AND(
+                [
+                    [("billing_state", "=", "submitted")],
+                    self._get_lead_approver_domain(user),
+                ]
+            )
+        ]
+        if self._can_finance_approve(user):
+            stages.append([("billing_state", "=", "lead_approved")])
+        return expression.OR(stages)
 
     # ------------------------------------------------------------ actions
 
@@ -112,7 +156,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         lines._check_state({"draft"}, self.env._("submitted"))
         user = self.env.user
         if not user.has_group(APPROVER_GROUP):
-            others = lines.filtered(lambda line: not line._is_owner(user))
+            others = lines - lines._filter_by_domain(lines._get_owner_domain(user))
             if others:
                 raise AccessError(
                     self.env._(
@@ -122,36 +166,40 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                     )
                 )
         lines._check_submittable()
-        lines._transition("submitted")
-        lines.sudo()._write_in_bulk({"rejection_reason": False})
+        lines._transition("submitted", vals={"rejection_reason": False})
         lines._notify_approvers()
         return True
 
     def action_approve(self):
         """Perform, on each line, the next approval stage this user may
-        perform: the lead's, then finance's where there is one."""
+        perform: the lead's, then finance's where there is one.
+
+        Set-based: a month of a whole firm is approved in a fixed number of
+        queries, each check one search over the selected lines."""
         lines = self._timesheets()
         lines._check_state({"submitted", "lead_approved"}, self.env._("approved"))
         user = self.env.user
-        own = lines.filtered(lambda line: line._is_owner(user))
+        own = lines._filter_by_domain(lines._get_owner_domain(user))
         if own:
             raise AccessError(
                 self.env._(
                     "Nobody approves their own time: %(lines)s", lines=own._describe()
                 )
             )
-        refused = lines.filtered(lambda line: not line._can_approve(user))
+        refused = lines - lines._filter_by_domain(lines._get_approvable_domain(user))
         refused._refuse(self.env._("approve these timesheets at their stage"))
-        to_finance = lines.filtered(
-            lambda line: (
-                line.billing_state == "submitted" and line._needs_finance_approval()
+        to_finance = lines._filter_by_domain(
+            expression.AND(
+                [
+                    [("billing_state", "=", "submitted")],
+                    lines._get_finance_approval_domain(),
+                ]
             )
         )
         final = lines - to_finance
-        to_finance._transition("lead_approved")
-        final._transition("approved")
-        final._freeze_bill_rate()
-        lines._close_approver_activities()
+        weeks = to_finance._transition("lead_approved")
+        weeks |= final._transition("approved", **final._bill_rate_freeze_values())
+        self._close_approver_activities(weeks)
         return True
 
     def action_reject(self, reason):
@@ -162,14 +210,15 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         lines = self._timesheets()
         lines._check_state({"submitted", "lead_approved"}, self.env._("rejected"))
         user = self.env.user
-        refused = lines.filtered(
-            lambda line: line._is_owner(user) or not line._can_approve(user)
+        allowed = lines._filter_by_domain(
+            lines._get_approvable_domain(user)
+        ) - lines._filter_by_domain(lines._get_owner_domain(user))
+        (lines - allowed)._refuse(self.env._("reject these timesheets at their stage"))
+        weeks = lines._transition(
+            "draft", reason=reason, vals={"rejection_reason": reason}
         )
-        refused._refuse(self.env._("reject these timesheets at their stage"))
-        lines._transition("draft", reason=reason)
-        lines.sudo()._write_in_bulk({"rejection_reason": reason})
-        lines._close_approver_activities()
-        lines._notify_rejection(reason)
+        self._close_approver_activities(weeks)
+        lines._notify_rejection(reason, weeks)
         return True
 
     def action_reset_to_draft(self):
@@ -180,18 +229,14 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             {"submitted", "lead_approved", "approved"}, self.env._("reset to draft")
         )
         user = self.env.user
-        refused = lines.filtered(
-            lambda line: (
-                not (
-                    (line.billing_state == "submitted" and line._is_owner(user))
-                    or (not line._is_owner(user) and line._can_reset(user))
-                )
-            )
-        )
-        refused._refuse(self.env._("reset these timesheets to draft"))
-        lines._transition("draft")
+        owned = lines._filter_by_domain(lines._get_owner_domain(user))
+        submitted = lines._filter_by_domain([("billing_state", "=", "submitted")])
+        resettable = lines._filter_by_domain(lines._get_resettable_domain(user))
+        allowed = (submitted & owned) | (resettable - owned)
+        (lines - allowed)._refuse(self.env._("reset these timesheets to draft"))
+        weeks = lines._transition("draft")
         lines._unfreeze_bill_rate()
-        lines._close_approver_activities()
+        self._close_approver_activities(weeks)
         return True
 
     @api.model
@@ -223,7 +268,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
     # ------------------------------------------------------------ helpers
 
     def _timesheets(self):
-        lines = self.filtered("project_id")
+        lines = self._filter_by_domain([("project_id", "!=", False)])
         if not lines:
             raise UserError(self.env._("Select timesheets."))
         return lines
@@ -251,7 +296,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             )
 
     def _check_state(self, allowed, action):
-        wrong = self.filtered(lambda line: line.billing_state not in allowed)
+        wrong = self._filter_by_domain([("billing_state", "not in", list(allowed))])
         if wrong:
             states = dict(BILLING_STATES)
             raise UserError(
@@ -268,17 +313,13 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 )
             )
 
-    def _can_approve(self, user):
-        self.ensure_one()
-        if self.billing_state == "submitted":
-            return self._can_lead_approve(user)
-        return self._can_finance_approve(user)
-
-    def _can_reset(self, user):
-        self.ensure_one()
-        if self.billing_state == "approved":
-            return self._can_finance_approve(user) or self._can_lead_approve(user)
-        return self._can_approve(user)
+    def _get_resettable_domain(self, user):
+        """Lines ``user`` may send back to draft as an approver: those at a
+        stage they approve, and approved ones for finance or their lead."""
+        approved = [("billing_state", "=", "approved")]
+        if not self._can_finance_approve(user):
+            approved = expression.AND([approved, self._get_lead_approver_domain(user)])
+        return expression.OR([self._get_approvable_domain(user), approved])
 
     def _check_submittable(self):
         """Lines that break a blocking rule, or whose warnings nobody
@@ -304,53 +345,94 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 )
             )
 
-    def _transition(self, to_state, reason=False, per_line=None):
-        """Move the lines to ``to_state`` and log it per week and former state:
-        a few queries whatever the number of lines."""
+    def _transition(
+        self, to_state, reason=False, per_line=None, vals=None, copy_columns=None
+    ):
+        """Move the lines to ``to_state`` and log it per week and former state;
+        return the weeks. A fixed number of queries whatever the number of
+        lines: the lines are grouped in SQL, written in one UPDATE (with
+        ``vals``, ``per_line`` and ``copy_columns`` of ``_write_in_bulk()``),
+        never read one by one."""
+        Week = self.env["timesheet.billing.week"]
         if not self:
-            return
+            return Week
         lines = self.sudo()
-        weeks = self.env["timesheet.billing.week"]._get_or_create(lines)
-        groups = lines.grouped(lambda line: (weeks[line], line.billing_state))
+        lines.flush_recordset(
+            ["employee_id", "company_id", "date", "billing_state", "unit_amount"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT employee_id, company_id, date, billing_state,
+                       -- summed exactly: hundreds of 0.1 h lines add up to
+                       -- round figures in the log
+                       array_agg(id), sum(unit_amount::numeric)::float8
+                  FROM %s
+                 WHERE id = ANY(%s)
+              GROUP BY employee_id, company_id, date, billing_state
+                """,
+                SQL.identifier(self._table),
+                list(self.ids),
+            )
+        )
+        weeks = Week._get_or_create_keys(
+            {
+                (employee_id, Week._week_start(day), company_id)
+                for employee_id, company_id, day, _state, _ids, _hours in rows
+            }
+        )
+        week_of_line = {}
+        groups = defaultdict(lambda: ([], []))  # (week, from state): ids, hours
+        for employee_id, _company_id, day, state, ids, hours in rows:
+            week = weeks[employee_id, Week._week_start(day)]
+            week_of_line.update(dict.fromkeys(ids, week.id))
+            group_ids, group_hours = groups[week, state]
+            group_ids.extend(ids)
+            group_hours.append(hours)
         lines._write_in_bulk(
-            {"billing_state": to_state},
-            per_line={
-                "week_id": {line.id: weeks[line].id for line in lines},
-                **(per_line or {}),
-            },
+            {"billing_state": to_state, **(vals or {})},
+            per_line={"week_id": week_of_line, **(per_line or {})},
+            copy_columns=copy_columns,
         )
-        self.env["timesheet.billing.approval.log"].sudo().create(
-            [
-                {
-                    "week_id": week.id,
-                    "user_id": self.env.uid,
-                    "from_state": from_state,
-                    "to_state": to_state,
-                    "reason": reason,
-                    "line_ids": [Command.set(group.ids)],
-                    "line_count": len(group),
-                    "hours": math.fsum(group.mapped("unit_amount")),
-                }
-                for (week, from_state), group in groups.items()
-            ]
+        logs = (
+            self.env["timesheet.billing.approval.log"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "week_id": week.id,
+                        "user_id": self.env.uid,
+                        "from_state": from_state,
+                        "to_state": to_state,
+                        "reason": reason,
+                        "line_count": len(ids),
+                        "hours": math.fsum(hours),
+                    }
+                    for (week, from_state), (ids, hours) in groups.items()
+                ]
+            )
         )
+        logs._link_lines([ids for ids, _hours in groups.values()])
+        self._log_transition_on_weeks(to_state, reason, groups)
+        return Week.union(*weeks.values())
+
+    def _log_transition_on_weeks(self, to_state, reason, groups):
+        """One note per week, all in one batch: approving a month of a whole
+        firm logs on hundreds of weeks, without notifying anyone of each."""
         states = dict(BILLING_STATES)
         bodies = defaultdict(list)
-        for (week, from_state), group in groups.items():
+        for (week, from_state), (ids, hours) in groups.items():
             bodies[week.id].append(
                 self.env._(
                     "%(count)s timesheets (%(hours)s h): %(from)s → %(to)s%(why)s",
-                    count=len(group),
-                    hours=f"{math.fsum(group.mapped('unit_amount')):g}",
+                    count=len(ids),
+                    hours=f"{math.fsum(hours):g}",
                     **{"from": states[from_state]},
                     to=states[to_state],
                     why=f" ({reason})" if reason else "",
                 )
             )
-        # One note per week, all in one batch: approving a month of a whole
-        # firm logs on hundreds of weeks, without notifying anyone of each.
-        weeks_logged = self.env["timesheet.billing.week"].browse(list(bodies))
-        weeks_logged._message_log_batch(
+        self.env["timesheet.billing.week"].browse(list(bodies))._message_log_batch(
             bodies={
                 week_id: Markup("<br/>").join(texts)
                 for week_id, texts in bodies.items()
@@ -463,17 +545,17 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             mail_activity_quick_update=True
         ).create(vals_list)
 
-    def _close_approver_activities(self):
-        weeks = self.sudo().week_id
+    @api.model
+    def _close_approver_activities(self, weeks):
         if weeks:
             # Removed, not marked done: done activities post a message each,
             # and the week's note already says who approved what.
-            weeks.activity_unlink(
+            weeks.sudo().activity_unlink(
                 ["mail.mail_activity_data_todo"], user_id=self.env.uid
             )
 
-    def _notify_rejection(self, reason):
-        for week in self.sudo().week_id:
+    def _notify_rejection(self, reason, weeks):
+        for week in weeks.sudo():
             if week.user_id:
                 week.activity_schedule(
                     "mail.mail_activity_data_todo",

@@ -263,7 +263,7 @@ class TimesheetBillingContract(models.Model):
         )
         try:
             with self.env.cr.savepoint():
-                if wizard._split_lines(wizard._get_candidates())[0]:
+                if wizard._get_invoiceable():
                     wizard.action_create_invoices()
                 self.last_invoice_date = period_end
         except Exception:

@@ -93,21 +93,21 @@ class TimesheetBillingWeek(models.Model):
         return day - timedelta(days=day.weekday())
 
     @api.model
-    def _get_or_create(self, lines):
-        """The week record of each line, created where missing: ``{line: week}``.
+    def _get_or_create_keys(self, keys):
+        """The weeks of ``keys`` (``{(employee id, monday, company id)}``),
+        created where missing: ``{(employee id, monday): week}``.
 
-        Two queries whatever the number of lines.
+        Two queries whatever the number of keys.
         """
-        keys = {
-            (line.employee_id.id, self._week_start(line.date), line.company_id.id)
-            for line in lines
-        }
+        if not keys:
+            return {}
         # Weeks are shared records written by the approval flow, not by hand.
-        weeks = self.sudo().search(
+        weeks = self.sudo().search_fetch(
             [
                 ("employee_id", "in", list({key[0] for key in keys})),
                 ("date_start", "in", list({key[1] for key in keys})),
-            ]
+            ],
+            ["employee_id", "date_start"],
         )
         known = {(week.employee_id.id, week.date_start): week for week in weeks}
         missing = [key for key in keys if key[:2] not in known]
@@ -121,7 +121,4 @@ class TimesheetBillingWeek(models.Model):
             known.update(
                 {(week.employee_id.id, week.date_start): week for week in created}
             )
-        return {
-            line: known[line.employee_id.id, self._week_start(line.date)]
-            for line in lines
-        }
+        return {key[:2]: known[key[:2]] for key in keys}

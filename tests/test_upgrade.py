@@ -1,4 +1,5 @@
-"""The upgrade from 18.0.1.0.0: ``billing_type`` renamed ``timesheet_billing_type``.
+"""Upgrades: from 18.0.1.0.0 (``billing_type`` renamed
+``timesheet_billing_type``), from 18.0.1.1.0 (indexes).
 
 Each test puts the database back as 18.0.1.0.0 left it (in the test's
 transaction, rolled back after it) and runs the migration script on it.
@@ -9,12 +10,13 @@ from pathlib import Path
 
 from .common import TimesheetBillingSetupCommon
 
-SCRIPT = Path(__file__).resolve().parents[1] / "migrations/18.0.1.1.0/pre-migration.py"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
-def _load_migration():
+def _load_migration(version="18.0.1.1.0"):
     spec = importlib.util.spec_from_file_location(
-        "htb_pre_migration_18_0_1_1_0", SCRIPT
+        f"htb_pre_migration_{version.replace('.', '_')}",
+        MIGRATIONS / version / "pre-migration.py",
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -145,3 +147,40 @@ class TestUpgradeFrom18010(TimesheetBillingSetupCommon):
         self.migrate(self.env.cr, "18.0.1.0.0")
         self.assertEqual(self._columns(), {"timesheet_billing_type"})
         self.assertEqual(self._column_values("timesheet_billing_type"), before)
+
+
+class TestUpgradeFrom18011(TimesheetBillingSetupCommon):
+    """18.0.1.2.0: indexes on every row of the state and the booleans are
+    dropped; the partial indexes of open lines replace them."""
+
+    def _indexes(self):
+        self.env.cr.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'account_analytic_line'"
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def test_full_indexes_dropped_partial_ones_kept(self):
+        migrate = _load_migration("18.0.1.2.0")
+        for column in ("billing_state", "is_billable", "bill_rate_frozen"):
+            self.env.cr.execute(
+                f"CREATE INDEX account_analytic_line__{column}_index"
+                f" ON account_analytic_line ({column})"
+            )
+        migrate(self.env.cr, "18.0.1.1.0")
+        indexes = self._indexes()
+        self.assertFalse(
+            {
+                "account_analytic_line__billing_state_index",
+                "account_analytic_line__is_billable_index",
+                "account_analytic_line__bill_rate_frozen_index",
+            }
+            & indexes
+        )
+        self.assertLessEqual(
+            {
+                "account_analytic_line_billing_open_index",
+                "account_analytic_line_needs_attention_index",
+            },
+            indexes,
+        )
+        migrate(self.env.cr, "18.0.1.1.0")  # twice: nothing left to drop

@@ -1,10 +1,53 @@
 import math
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import format_amount
+
+
+class PlanGroup(NamedTuple):
+    """Approved timesheets alike in all an invoice line is made of."""
+
+    project: models.BaseModel
+    task: models.BaseModel
+    contract: models.BaseModel
+    bill_currency: models.BaseModel
+    bill_rate: float
+    detail: models.BaseModel  # the role, employee, task or timesheet
+    timesheet_ids: list
+    billable_hours: list
+    first_date: fields.Date
+    last_date: fields.Date
+
+
+class PlanLine:
+    """The timesheets one invoice line bills: the groups of the same detail."""
+
+    def __init__(self, model):
+        self.model = model
+        self.timesheet_ids = []
+        self.billable_hours = []
+        self.contracts = model.env["timesheet.billing.contract"]
+        self.first_date = self.last_date = None
+
+    def add(self, group):
+        self.timesheet_ids += group.timesheet_ids
+        self.billable_hours += group.billable_hours
+        self.contracts |= group.contract
+        self.first_date = min(filter(None, [self.first_date, group.first_date]))
+        self.last_date = max(filter(None, [self.last_date, group.last_date]))
+
+    @property
+    def quantity(self):
+        return math.fsum(self.billable_hours)
+
+    @property
+    def timesheets(self):
+        return self.model.browse(self.timesheet_ids)
 
 
 class TimesheetBillingInvoice(models.TransientModel):
@@ -127,8 +170,34 @@ class TimesheetBillingInvoice(models.TransientModel):
             )
         return domain
 
-    def _split_lines(self, lines):
-        """``(invoiceable, {line: why not})``."""
+    def _get_invoiceable_domain(self):
+        """The candidates ready to invoice (hook): approved, billable, with
+        billable hours, not invoiced, not billed through a sales order. Served
+        by the partial index of open lines, however many invoiced ones the
+        table holds."""
+        Line = self.env["account.analytic.line"]
+        ready = [
+            ("billing_state", "=", "approved"),
+            ("invoice_line_id", "=", False),
+            ("is_billable", "=", True),
+            ("billable_hours", ">", 0),
+        ]
+        if "so_line" in Line._fields:
+            ready.append(("so_line", "=", False))
+        return expression.AND([self._get_candidate_domain(), ready])
+
+    def _get_invoiceable(self):
+        """The timesheets to invoice. Accountants invoice time they may not
+        browse (projects, contracts, rates are the leads' and billing
+        managers'): read as superuser, within the company and the filters."""
+        return (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search(self._get_invoiceable_domain(), order="date, id")
+        )
+
+    def _left_out_reasons(self, lines):
+        """Why each of these candidates is not invoiced: ``{line: reason}``."""
         left_out = {}
         states = dict(
             self.env["account.analytic.line"]._fields["billing_state"].selection
@@ -150,50 +219,73 @@ class TimesheetBillingInvoice(models.TransientModel):
                 left_out[line] = reasons.get(line.non_billable_reason) or self.env._(
                     "not billable"
                 )
-            elif line.billable_hours <= 0:
+            else:
                 left_out[line] = self.env._("no billable hours")
-        return lines - lines.browse([line.id for line in left_out]), left_out
+        return left_out
 
     # ---------------------------------------------------------- invoice plan
 
-    def _invoice_currency(self, line):
+    def _invoice_currency(self, group):
         """Invoices are in the contract's currency, else the rate's (hook)."""
-        return line.contract_id.currency_id or line.bill_currency_id
+        return group.contract.currency_id or group.bill_currency
 
-    def _invoice_key(self, line):
-        customer = line.task_id.partner_id or line.project_id.partner_id
-        key = [customer.commercial_partner_id, self._invoice_currency(line)]
+    def _invoice_key(self, group):
+        customer = group.task.partner_id or group.project.partner_id
+        key = [customer.commercial_partner_id, self._invoice_currency(group)]
         if self.grouping == "project":
-            key.append(line.project_id)
+            key.append(group.project)
         elif self.grouping == "contract":
-            key.append(line.contract_id)
+            key.append(group.contract)
         return tuple(key)
 
-    def _detail_key(self, line):
-        detail = {
-            "role": line.billing_role_id,
-            "employee": line.employee_id,
-            "task": line.task_id,
-            "timesheet": line,
+    def _detail_key(self, group):
+        return (group.project, group.detail, group.bill_rate, group.bill_currency)
+
+    def _get_detail_field(self):
+        """The timesheet field one invoice line is made per (hook)."""
+        return {
+            "role": "billing_role_id",
+            "employee": "employee_id",
+            "task": "task_id",
+            "timesheet": "id",
         }[self.line_detail]
-        return (line.project_id, detail, line.bill_rate, line.bill_currency_id)
 
     def _plan(self, lines):
-        """``{invoice key: {detail key: timesheets}}``, in a stable order."""
-        by_invoice = lines.sorted(lambda line: (line.date, line.id)).grouped(
-            self._invoice_key
+        """``{invoice key: {detail key: PlanLine}}``, in the order of the
+        first day each bills: one grouped query over the lines, whatever
+        their number, then a loop over the groups only."""
+        detail_field = self._get_detail_field()
+        groups = lines._read_group(
+            [("id", "in", lines.ids)],
+            [
+                "project_id",
+                "task_id",
+                "contract_id",
+                "bill_currency_id",
+                "bill_rate",
+                detail_field,
+            ],
+            ["id:array_agg", "billable_hours:array_agg", "date:min", "date:max"],
         )
-        return {
-            key: invoice_lines.grouped(self._detail_key)
-            for key, invoice_lines in by_invoice.items()
-        }
+        groups.sort(key=lambda group: (group[-2], min(group[-4])))
+        plan = {}
+        for values in groups:
+            group = PlanGroup(*values)
+            details = plan.setdefault(self._invoice_key(group), {})
+            details.setdefault(self._detail_key(group), PlanLine(lines)).add(group)
+        return plan
 
     def _prepare_invoice_vals(self, invoice_key, details):
-        """Values of one draft customer invoice (hook)."""
+        """Values of one draft customer invoice (hook); ``details``:
+        ``{detail key: PlanLine}``."""
         partner, currency = invoice_key[0], invoice_key[1]
-        timesheets = self.env["account.analytic.line"].union(*details.values())
-        contracts = timesheets.contract_id
-        codes = sorted(set(filter(None, timesheets.project_id.mapped("billing_code"))))
+        contracts = self.env["timesheet.billing.contract"].union(
+            *(plan_line.contracts for plan_line in details.values())
+        )
+        projects = self.env["project.project"].union(
+            *(detail_key[0] for detail_key in details)
+        )
+        codes = sorted(set(filter(None, projects.sudo().mapped("billing_code"))))
         fiscal_position = (
             self.env["account.fiscal.position"]
             .with_company(self.company_id)
@@ -218,13 +310,16 @@ class TimesheetBillingInvoice(models.TransientModel):
                 codes=", ".join(codes),
             ).strip(),
             "invoice_line_ids": [
-                Command.create(self._prepare_invoice_line_vals(key, lines, currency))
-                for key, lines in details.items()
+                Command.create(
+                    self._prepare_invoice_line_vals(key, plan_line, currency)
+                )
+                for key, plan_line in details.items()
             ],
         }
 
-    def _prepare_invoice_line_vals(self, detail_key, timesheets, currency):
-        """Values of one invoice line billing ``timesheets`` (hook)."""
+    def _prepare_invoice_line_vals(self, detail_key, plan_line, currency):
+        """Values of one invoice line billing the timesheets of ``plan_line``
+        (hook)."""
         project, detail, rate, rate_currency = detail_key
         project = project.sudo()
         product = (
@@ -241,7 +336,7 @@ class TimesheetBillingInvoice(models.TransientModel):
         price = rate_currency._convert(
             rate, currency, self.company_id, self.invoice_date, round=False
         )
-        first, last = min(timesheets.mapped("date")), max(timesheets.mapped("date"))
+        first, last = plan_line.first_date, plan_line.last_date
         label = " - ".join(
             filter(
                 None,
@@ -257,7 +352,7 @@ class TimesheetBillingInvoice(models.TransientModel):
         values = {
             "product_id": product.id,
             "name": label,
-            "quantity": math.fsum(timesheets.mapped("billable_hours")),
+            "quantity": plan_line.quantity,
             "product_uom_id": self.env.ref("uom.product_uom_hour").id,
             "price_unit": price,
         }
@@ -282,32 +377,20 @@ class TimesheetBillingInvoice(models.TransientModel):
         for wizard in self:
             wizard.preview = wizard._render_preview()
 
-    def _get_candidates(self):
-        """The timesheets matching the wizard. Accountants invoice time they may
-        not browse (projects, contracts, rates are the leads' and billing
-        managers'): read as superuser, within the company and the filters."""
-        return (
-            self.env["account.analytic.line"]
-            .sudo()
-            .search(self._get_candidate_domain())
-        )
-
     def _render_preview(self):
-        lines = self._get_candidates()
-        invoiceable, left_out = self._split_lines(lines)
+        invoiceable = self._get_invoiceable()
         plan = self._plan(invoiceable)
         rows = []
         for key, details in plan.items():
             currency = key[1]
-            timesheets = self.env["account.analytic.line"].union(*details.values())
             untaxed = sum(
                 currency.round(
                     detail_key[3]._convert(
                         detail_key[2], currency, self.company_id, self.invoice_date
                     )
-                    * sum(group.mapped("billable_hours"))
+                    * plan_line.quantity
                 )
-                for detail_key, group in details.items()
+                for detail_key, plan_line in details.items()
             )
             rows.append(
                 Markup(
@@ -318,8 +401,8 @@ class TimesheetBillingInvoice(models.TransientModel):
                     " / ".join(str(part.display_name) for part in key[:1] + key[2:])
                     or "?",
                     len(details),
-                    len(timesheets),
-                    f"{sum(timesheets.mapped('billable_hours')):g}",
+                    sum(len(line.timesheet_ids) for line in details.values()),
+                    f"{math.fsum(line.quantity for line in details.values()):g}",
                     format_amount(self.env, untaxed, currency),
                 )
             )
@@ -336,30 +419,40 @@ class TimesheetBillingInvoice(models.TransientModel):
             self.env._("Untaxed"),
             Markup("").join(rows),
         )
-        if left_out:
-            items = Markup("").join(
-                Markup("<li>%s, %s, %s (%s h): %s</li>")
-                % (
-                    line.employee_id.name,
-                    line.date,
-                    line.project_id.display_name,
-                    f"{line.unit_amount:g}",
-                    why,
-                )
-                for line, why in list(left_out.items())[:50]
+        return html + self._render_left_out(invoiceable)
+
+    def _render_left_out(self, invoiceable, most=50):
+        """The candidates not invoiced, the first ``most`` with the reason."""
+        candidates = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search(self._get_candidate_domain(), order="date, id")
+        )
+        left_out = candidates - invoiceable
+        if not left_out:
+            return Markup()
+        items = Markup("").join(
+            Markup("<li>%s, %s, %s (%s h): %s</li>")
+            % (
+                line.employee_id.name,
+                line.date,
+                line.project_id.display_name,
+                f"{line.unit_amount:g}",
+                why,
             )
-            html += Markup("<p>%s</p><ul>%s</ul>") % (
-                self.env._("%(count)s timesheets left out:", count=len(left_out)),
-                items,
-            )
-        return html
+            for line, why in self._left_out_reasons(left_out[:most]).items()
+        )
+        return Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._("%(count)s timesheets left out:", count=len(left_out)),
+            items,
+        )
 
     # --------------------------------------------------------------- create
 
     def action_create_invoices(self):
         """Create the draft invoices in one batch and show them."""
         self.ensure_one()
-        invoiceable, _left_out = self._split_lines(self._get_candidates())
+        invoiceable = self._get_invoiceable()
         locked = invoiceable._lock_for_invoicing()
         if not locked:
             raise UserError(
@@ -376,10 +469,12 @@ class TimesheetBillingInvoice(models.TransientModel):
         invoice_line_by_line = {}
         for invoice, details in zip(invoices, plan.values(), strict=True):
             invoice_lines = invoice.invoice_line_ids.sorted(lambda line: line.sequence)
-            for invoice_line, timesheets in zip(
+            for invoice_line, plan_line in zip(
                 invoice_lines, details.values(), strict=True
             ):
-                invoice_line_by_line.update(dict.fromkeys(timesheets.ids, invoice_line))
+                invoice_line_by_line.update(
+                    dict.fromkeys(plan_line.timesheet_ids, invoice_line)
+                )
         # The state and the links in one UPDATE of the lines.
         locked._transition(
             "invoiced", per_line=locked._invoice_link_values(invoice_line_by_line)
