@@ -30,6 +30,7 @@ import time
 from datetime import date, timedelta
 
 from odoo import Command
+from odoo.tools import SQL
 
 CUSTOMERS = 50
 LINES_PER_DAY = 5
@@ -392,10 +393,135 @@ class Bench:
             }
         )
 
+    def phase_lookup(self):
+        """Finding the lines ready to invoice among ``lookup_rows`` lines: the
+        month's invoiced lines copied back over the years and once forward as
+        approved (November, ``size`` lines ready), in SQL; then the wizard's
+        search, timed 5 times, with its plan, and once more without the
+        partial index of open lines (dropped in a transaction rolled back)."""
+        env = self.env
+        cr = env.cr
+        started = time.perf_counter()
+        cr.execute(
+            "SELECT count(*) FROM account_analytic_line WHERE date BETWEEN %s AND %s",
+            [MONTH_START, MONTH_END],
+        )
+        month_lines = cr.fetchone()[0]
+        history = max(-(-self.lookup_rows // month_lines) - 2, 0)
+        self._copy_month("invoiced", range(-history, 0))
+        self._copy_month("approved", [1])
+        cr.execute("ANALYZE account_analytic_line")
+        cr.commit()
+        generated = time.perf_counter() - started
+        cr.execute("SELECT count(*) FROM account_analytic_line")
+        rows = cr.fetchone()[0]
+        wizard = (
+            env["timesheet.billing.invoice"]
+            .with_user(self.admin)
+            .create({"date_to": date(2026, 11, 30)})
+        )
+        contract = env["timesheet.billing.contract"].search([], limit=1)
+        one_contract = (
+            env["timesheet.billing.invoice"]
+            .with_user(self.admin)
+            .create(
+                {
+                    "date_to": date(2026, 11, 30),
+                    "contract_ids": [Command.set(contract.ids)],
+                }
+            )
+        )
+        results = {
+            "rows": rows,
+            "generate_seconds": round(generated, 1),
+            "all": self._time_search(wizard),
+            "one_contract": self._time_search(one_contract),
+        }
+        cr.execute("DROP INDEX account_analytic_line_billing_open_index")
+        results["all_without_partial_index"] = self._time_search(wizard)
+        cr.rollback()
+        self.results["lookup"] = results
 
-def run(env, flavour, size, phases, out, seed=True):
+    def _copy_month(self, state, month_offsets):
+        """Copy the month's lines ``month_offsets`` months away, in ``state``
+        (invoiced copies keep the invoice links; approved ones have none)."""
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT column_name FROM information_schema.columns
+             WHERE table_name = 'account_analytic_line' AND column_name != 'id'
+            """
+        )
+        columns = [row[0] for row in cr.fetchall()]
+        replaced = {
+            "date": SQL("(line.date + make_interval(months => shift))::date"),
+            "billing_state": SQL("%s", state),
+            "week_id": SQL("NULL"),
+        }
+        if state != "invoiced":
+            replaced.update({"invoice_line_id": SQL("NULL"), "invoice_id": SQL("NULL")})
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO account_analytic_line (%s)
+                SELECT %s
+                  FROM account_analytic_line line, unnest(%s::int[]) AS shift
+                 WHERE line.project_id IN %s
+                   AND line.date BETWEEN %s AND %s
+                """,
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+                SQL(", ").join(
+                    replaced.get(name, SQL("line.%s", SQL.identifier(name)))
+                    for name in columns
+                ),
+                list(month_offsets),
+                tuple(self.projects.ids),
+                MONTH_START,
+                MONTH_END,
+            )
+        )
+
+    def _time_search(self, wizard, runs=5):
+        """Median wall time of the wizard's search of ready lines, its result
+        and the indexes of its plan."""
+        env = self.env
+        timings = []
+        for _run in range(runs):
+            env.invalidate_all()
+            started = time.perf_counter()
+            found = wizard._get_invoiceable()
+            timings.append((time.perf_counter() - started) * 1000)
+        query = (
+            env["account.analytic.line"]
+            .sudo()
+            ._search(wizard._get_invoiceable_domain(), order="date, id")
+        )
+        env.cr.execute(SQL("EXPLAIN (ANALYZE, FORMAT JSON) %s", query.select()))
+        plan = env.cr.fetchone()[0][0]
+        return {
+            "found": len(found),
+            "median_ms": round(sorted(timings)[runs // 2], 1),
+            "runs_ms": [round(timing, 1) for timing in timings],
+            "plan": sorted(set(_plan_nodes(plan["Plan"]))),
+        }
+
+
+def _plan_nodes(node):
+    """``"Index Scan on <index>"``-like labels of a JSON plan's nodes."""
+    label = node["Node Type"]
+    if node.get("Index Name"):
+        label += f" using {node['Index Name']}"
+    elif node.get("Relation Name"):
+        label += f" on {node['Relation Name']}"
+    yield label
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def run(env, flavour, size, phases, out, seed=True, lookup_rows=0):
     bench = Bench(env, flavour, size)
     bench.out = out
+    bench.lookup_rows = lookup_rows
     if seed:
         bench.seed()
     for phase in phases:

@@ -2,8 +2,6 @@ import math
 from collections import defaultdict
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
@@ -348,8 +346,10 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
     def _transition(
         self, to_state, reason=False, per_line=None, vals=None, copy_columns=None
     ):
-        """Move the lines to ``to_state`` and log it per week and former state;
-        return the weeks. A fixed number of queries whatever the number of
+        """Move the lines to ``to_state`` and log it per week and former state
+        (the week's Approval Log; its chatter stays for the people: a note per
+        week would cost more than the transition at a firm's scale); return
+        the weeks. A fixed number of queries whatever the number of
         lines: the lines are grouped in SQL, written in one UPDATE (with
         ``vals``, ``per_line`` and ``copy_columns`` of ``_write_in_bulk()``),
         never read one by one."""
@@ -413,33 +413,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             )
         )
         logs._link_lines([ids for ids, _hours in groups.values()])
-        self._log_transition_on_weeks(to_state, reason, groups)
         return Week.union(*weeks.values())
-
-    def _log_transition_on_weeks(self, to_state, reason, groups):
-        """One note per week, all in one batch: approving a month of a whole
-        firm logs on hundreds of weeks, without notifying anyone of each."""
-        states = dict(BILLING_STATES)
-        bodies = defaultdict(list)
-        for (week, from_state), (ids, hours) in groups.items():
-            bodies[week.id].append(
-                self.env._(
-                    "%(count)s timesheets (%(hours)s h): %(from)s → %(to)s%(why)s",
-                    count=len(ids),
-                    hours=f"{math.fsum(hours):g}",
-                    **{"from": states[from_state]},
-                    to=states[to_state],
-                    why=f" ({reason})" if reason else "",
-                )
-            )
-        self.env["timesheet.billing.week"].browse(list(bodies))._message_log_batch(
-            bodies={
-                week_id: Markup("<br/>").join(texts)
-                for week_id, texts in bodies.items()
-            },
-            author_id=self.env.user.partner_id.id,
-            message_type="comment",
-        )
 
     def _write_in_bulk(self, vals, per_line=None, copy_columns=None):
         """Write plain values on many lines in one UPDATE: ``vals`` on all,

@@ -212,5 +212,5 @@ class TestApprovalPerformance(TimesheetBillingSetupCommon):
         for name, (for_few, for_many) in counts.items():
             self.assertLessEqual(for_many - for_few, 2, f"{name}: {counts}")
         self.assertEqual(len(many.week_id), 24)
-        self.assertEqual(len(many.week_id.message_ids), 48)  # submitted, approved
+        self.assertEqual(len(many.week_id.approval_log_ids), 48)  # submitted, approved
         self.assertFalse(many.week_id.activity_ids)

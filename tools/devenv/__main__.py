@@ -58,6 +58,13 @@ def main(argv):
         default=100000,
         help="lines invoiced by the scheduled job (0: skip)",
     )
+    bench.add_argument(
+        "--lookup-rows",
+        type=int,
+        default=2000000,
+        help="timesheet lines in the table where the lines ready to invoice are "
+        "looked up, after the smallest size's run (0: skip)",
+    )
     sub.add_parser("lint", help="run ruff, pylint-odoo and the OCA pre-commit checks")
     sub.add_parser("stop", help="stop the private PostgreSQL cluster")
     args, unknown = parser.parse_known_args(argv)

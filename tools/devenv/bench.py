@@ -19,18 +19,23 @@ FLAVOURS = {
 }
 
 
-def scenario_script(checkout, flavour, size, phases, out, seed=True):
+def scenario_script(checkout, flavour, size, phases, out, seed=True, lookup_rows=0):
     return f"""
 import os
 import sys
 os.environ["BENCH_PROFILE"] = {os.environ.get("BENCH_PROFILE", "")!r}
 sys.path.insert(0, {str(checkout / "bench")!r})
 import scenario
-scenario.run(env, {flavour!r}, {size}, {phases!r}, {str(out)!r}, seed={seed!r})
+scenario.run(
+    env, {flavour!r}, {size}, {phases!r}, {str(out)!r}, seed={seed!r},
+    lookup_rows={lookup_rows!r},
+)
 """
 
 
-def run_scenario(odoo, state, checkout, database, flavour, size, phases, seed=True):
+def run_scenario(
+    odoo, state, checkout, database, flavour, size, phases, seed=True, lookup_rows=0
+):
     out = state / "bench" / f"{database}-{size}-{'-'.join(phases)}.json"
     out.parent.mkdir(exist_ok=True)
     out.unlink(missing_ok=True)
@@ -40,7 +45,7 @@ def run_scenario(odoo, state, checkout, database, flavour, size, phases, seed=Tr
         "-d",
         database,
         "--no-http",
-        stdin=scenario_script(checkout, flavour, size, phases, out, seed),
+        stdin=scenario_script(checkout, flavour, size, phases, out, seed, lookup_rows),
         subcommand="shell",
     )
     print(
@@ -126,6 +131,7 @@ def report(results, command, cron=None):
                 f"{posts[50000] / posts[10000]:.2f} x the time."
             ),
         ]
+    lines += _lookup_report(results)
     if cron:
         lines += [
             "",
@@ -140,6 +146,34 @@ def report(results, command, cron=None):
             ),
         ]
     return "\n".join(lines)
+
+
+def _lookup_report(results):
+    lookups = [
+        (size, by_flavour["ours"]["lookup"])
+        for size, by_flavour in sorted(results.items())
+        if by_flavour.get("ours", {}).get("lookup")
+    ]
+    lines = []
+    for _size, lookup in lookups:
+        every, one, without = (
+            lookup["all"],
+            lookup["one_contract"],
+            lookup["all_without_partial_index"],
+        )
+        lines += [
+            "",
+            (
+                f"Lines ready to invoice among {lookup['rows']:,} timesheet lines "
+                f"(generated in SQL in {lookup['generate_seconds']} s): "
+                f"{every['found']:,} found in {every['median_ms']} ms "
+                f"(median of {len(every['runs_ms'])}; plan: "
+                f"{', '.join(every['plan'])}); one contract's "
+                f"{one['found']:,} in {one['median_ms']} ms; without the partial "
+                f"index: {without['median_ms']} ms ({', '.join(without['plan'])})."
+            ),
+        ]
+    return lines
 
 
 def database_name(flavour):

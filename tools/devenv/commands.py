@@ -321,8 +321,18 @@ def run_bench(args):
                 if flavour not in args.flavours:
                     continue
                 database = _bench_database(odoo, templates[flavour], flavour)
+                lookup_rows = 0
+                if flavour == "ours" and size == min(args.sizes):
+                    lookup_rows = args.lookup_rows
                 results.setdefault(size, {})[flavour] = bench.run_scenario(
-                    odoo, STATE, CHECKOUT, database, flavour, size, phases
+                    odoo,
+                    STATE,
+                    CHECKOUT,
+                    database,
+                    flavour,
+                    size,
+                    phases + ["lookup"] * bool(lookup_rows),
+                    lookup_rows=lookup_rows,
                 )
                 _drop_database(odoo, database)
         if args.cron_size:
