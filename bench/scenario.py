@@ -112,7 +112,14 @@ class Bench:
         finally:
             cursor_class.execute = execute
         text = io.StringIO()
-        pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(60)
+        stats = pstats.Stats(profile, stream=text)
+        stats.sort_stats("cumulative").print_stats(60)
+        text.write("\n\nThis addon's functions, by cumulative time:\n")
+        stats.print_stats("hr_timesheet_billing/(models|wizards)", 40)
+        text.write("\n\nThis addon's functions, by own time:\n")
+        stats.sort_stats("tottime").print_stats(
+            "hr_timesheet_billing/(models|wizards)", 25
+        )
         text.write("\n\nQueries by shape:\n")
         for shape, count in shapes.most_common(40):
             text.write(f"{count:7d}  {shape}\n")

@@ -205,11 +205,17 @@ class AccountAnalyticLine(models.Model):
             (assignment.project_id.id, assignment.employee_id.id): assignment.role_id
             for assignment in assignments
         }
-        for line in timesheets:
-            line.billing_role_id = role_on_project.get(
-                (line.project_id.id, line.employee_id.id),
-                line.employee_id.sudo().billing_role_id,
-            )
+        _assign_by_value(
+            timesheets,
+            "billing_role_id",
+            [
+                role_on_project.get(
+                    (line.project_id.id, line.employee_id.id),
+                    line.employee_id.sudo().billing_role_id,
+                )
+                for line in timesheets
+            ],
+        )
 
     @api.depends(
         "project_id",
@@ -219,20 +225,38 @@ class AccountAnalyticLine(models.Model):
         "project_id.contract_ids.active",
     )
     def _compute_contract_id(self):
+        periods = {}  # per project: its contracts' dates, read once
+        contracts = []
         for line in self:
-            line.contract_id = line.project_id.sudo().contract_ids.filtered(
-                lambda contract, day=line.date: (
-                    contract.date_start <= day
-                    and (not contract.date_end or day <= contract.date_end)
+            project = line.project_id.sudo()
+            if project not in periods:
+                periods[project] = [
+                    (contract.date_start, contract.date_end, contract)
+                    for contract in project.contract_ids
+                ]
+            day = line.date
+            contracts.append(
+                next(
+                    (
+                        contract
+                        for start, end, contract in periods[project]
+                        if start <= day and (not end or day <= end)
+                    ),
+                    False,
                 )
-            )[:1]
+            )
+        _assign_by_value(self, "contract_id", contracts)
 
     @api.depends("rule_warning", "warning_acknowledged_by_id")
     def _compute_needs_attention(self):
-        for line in self:
-            line.needs_attention = bool(
-                line.rule_warning and not line.warning_acknowledged_by_id
-            )
+        _assign_by_value(
+            self,
+            "needs_attention",
+            [
+                bool(line.rule_warning and not line.warning_acknowledged_by_id)
+                for line in self
+            ],
+        )
 
     @api.depends(
         "unit_amount",
@@ -242,14 +266,18 @@ class AccountAnalyticLine(models.Model):
     )
     def _compute_billable_hours(self):
         worked = self._get_rounded_hours_worked()
-        for line in self:
-            line.billable_hours = (
+        _assign_by_value(
+            self,
+            "billable_hours",
+            [
                 worked[line]
                 + line.billable_hours_adjustment
                 - line.budget_overflow_hours
                 if line.project_id
                 else 0.0
-            )
+                for line in self
+            ],
+        )
 
     def _inverse_billable_hours(self):
         worked = self._get_rounded_hours_worked()
@@ -264,12 +292,15 @@ class AccountAnalyticLine(models.Model):
         Rule = self.env["timesheet.billing.rule"]
         timesheets = self.filtered("project_id")
         rules = Rule._rules_for(timesheets) if timesheets else {}
+        increments = {}  # rules of a (company, project) are one recordset
         rounded = {}
         for line in self:
-            increment = rules.get(line, Rule).filtered(
-                lambda rule: rule.rule_type == "increment"
-            )[:1]
-            rounded[line] = Rule._round_hours(line.unit_amount, increment)
+            applicable = rules.get(line, Rule)
+            if applicable not in increments:
+                increments[applicable] = applicable.filtered(
+                    lambda rule: rule.rule_type == "increment"
+                )[:1]
+            rounded[line] = Rule._round_hours(line.unit_amount, increments[applicable])
         return rounded
 
     @api.depends(
@@ -286,37 +317,40 @@ class AccountAnalyticLine(models.Model):
     def _compute_billing(self):
         # Freezing copies the current rate: nothing to recompute then, so the
         # frozen fields are no dependency; unfreezing reprices explicitly.
-        to_price = []
+        priced, to_price = [], []
         for line in self:
             reason = line._get_non_billable_reason()
             if line.bill_rate_frozen:
-                line.update(line._frozen_pricing_values(reason))
+                priced.append((line, line._frozen_pricing_values(reason)))
             elif reason:
-                line.update(line._unpriced_values(reason))
+                priced.append((line, line._unpriced_values(reason)))
             else:
                 to_price.append(line)
         requests = [line._prepare_rate_request() for line in to_price]
         cards = self.env["timesheet.billing.rate"]._find_for(requests)
         for line, card in zip(to_price, cards, strict=True):
             if card:
-                line.update(
-                    {
-                        "is_billable": True,
-                        "non_billable_reason": False,
-                        "bill_rate_card_id": card.id,
-                        "bill_rate": card.hourly_rate,
-                        "bill_currency_id": card.currency_id.id,
-                    }
-                )
+                values = {
+                    "is_billable": True,
+                    "non_billable_reason": False,
+                    "bill_rate_card_id": card.id,
+                    "bill_rate": card.hourly_rate,
+                    "bill_currency_id": card.currency_id.id,
+                }
             else:
-                line.update(line._unpriced_values("no_rate"))
+                values = line._unpriced_values("no_rate")
+            priced.append((line, values))
+        for values, lines in _group_by_values(priced):
+            lines.update(values)
 
     @api.depends("billable_hours", "bill_rate", "bill_currency_id", "is_billable")
     def _compute_bill_amount(self):
+        amounts = []
         for line in self:
             amount = line.billable_hours * line.bill_rate if line.is_billable else 0.0
             currency = line.bill_currency_id
-            line.bill_amount = currency.round(amount) if currency else amount
+            amounts.append(currency.round(amount) if currency else amount)
+        _assign_by_value(self, "bill_amount", amounts)
 
     def _get_non_billable_reason(self):
         """Why this line is not billable, before looking for a rate; False if it is.
@@ -720,6 +754,33 @@ class AccountAnalyticLine(models.Model):
             )
         flagged.sudo().write({"warning_acknowledged_by_id": self.env.uid})
         return True
+
+
+def _group_by_values(pairs):
+    """``[(record, values)]`` → ``[(values, records)]``, one entry per distinct
+    values: a compute assigns each distinct result once to all the lines that
+    share it, not line by line (each assignment costs the ORM its cache
+    update and dependency marking, thousands of times in a batch)."""
+    groups = {}
+    for record, values in pairs:
+        key = tuple(sorted(values.items()))
+        if key in groups:
+            groups[key][1].append(record.id)
+        else:
+            groups[key] = (values, [record.id], record)
+    return [(values, first.browse(ids)) for values, ids, first in groups.values()]
+
+
+def _assign_by_value(records, field_name, values):
+    """Assign ``values`` (one per record, in order) to ``field_name`` of
+    ``records``, once per distinct value."""
+    for value, group in _group_by_values(
+        [
+            (record, {field_name: value})
+            for record, value in zip(records, values, strict=True)
+        ]
+    ):
+        group[field_name] = value[field_name]
 
 
 def _blocked_message(env, messages, most=20):

@@ -128,20 +128,28 @@ class TimesheetBillingRule(models.Model):
 
     @api.model
     def _rules_for(self, lines):
-        """Active rules that apply to these lines, as ``{line: rules}``."""
+        """Active rules that apply to these lines, as ``{line: rules}``.
+
+        Rules depend on the line's company and project only: they are
+        matched once per pair, not once per line."""
         # Employees may not read the rules' configuration; it is read here to
         # check their own lines, within their lines' companies.
         rules = self.sudo().search(
             [("company_id", "in", [False, *lines.company_id.ids])]
         )
+        by_key = {}
         applicable = {}
         for line in lines:
-            applicable[line] = rules.filtered(
-                lambda rule, line=line: (
-                    (not rule.company_id or rule.company_id == line.company_id)
-                    and (not rule.project_ids or line.project_id in rule.project_ids)
+            key = (line.company_id, line.project_id)
+            if key not in by_key:
+                company, project = key
+                by_key[key] = rules.filtered(
+                    lambda rule, company=company, project=project: (
+                        (not rule.company_id or rule.company_id == company)
+                        and (not rule.project_ids or project in rule.project_ids)
+                    )
                 )
-            )
+            applicable[line] = by_key[key]
         return applicable
 
     @api.model
