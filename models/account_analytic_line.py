@@ -143,19 +143,10 @@ class AccountAnalyticLine(models.Model):
     invoice_payment_state = fields.Selection(
         related="invoice_id.payment_state", string="Payment"
     )
-    # The rate in force when the line was approved; rate cards changed later
-    # never reprice it. Written only from _bill_rate_freeze_values().
+    # Set when the line is approved: its rate, currency and card stay as they
+    # were then, whatever the rate cards become (_compute_billing keeps them).
+    # Written only by the approval flow.
     bill_rate_frozen = fields.Boolean(string="Rate Frozen", copy=False)
-    frozen_bill_rate = fields.Float(copy=False, groups=APPROVER_GROUP, aggregator=None)
-    frozen_bill_currency_id = fields.Many2one(
-        comodel_name="res.currency", copy=False, groups=APPROVER_GROUP
-    )
-    frozen_bill_rate_card_id = fields.Many2one(
-        comodel_name="timesheet.billing.rate",
-        copy=False,
-        ondelete="restrict",
-        groups=APPROVER_GROUP,
-    )
 
     def init(self):
         super().init()
@@ -315,8 +306,8 @@ class AccountAnalyticLine(models.Model):
         "billing_role_id",
     )
     def _compute_billing(self):
-        # Freezing copies the current rate: nothing to recompute then, so the
-        # frozen fields are no dependency; unfreezing reprices explicitly.
+        # A frozen line keeps the pricing it has (Odoo reads the stored value
+        # of a field being computed); unfreezing reprices explicitly.
         priced, to_price = [], []
         for line in self:
             reason = line._get_non_billable_reason()
@@ -384,9 +375,9 @@ class AccountAnalyticLine(models.Model):
         return {
             "is_billable": not reason,
             "non_billable_reason": reason,
-            "bill_rate_card_id": self.frozen_bill_rate_card_id.id,
-            "bill_rate": self.frozen_bill_rate,
-            "bill_currency_id": self.frozen_bill_currency_id.id,
+            "bill_rate_card_id": self.bill_rate_card_id.id,
+            "bill_rate": self.bill_rate,
+            "bill_currency_id": self.bill_currency_id.id,
         }
 
     def _get_billed_customer(self):
@@ -499,14 +490,10 @@ class AccountAnalyticLine(models.Model):
 
     @api.model
     def _get_billing_frozen_fields(self):
-        """Fields written by the code only (approval freezes the rate), never by
-        users."""
-        return {
-            "bill_rate_frozen",
-            "frozen_bill_rate",
-            "frozen_bill_currency_id",
-            "frozen_bill_rate_card_id",
-        }
+        """Fields written by the code only, never by users: the pricing the
+        rate cards compute, which approval freezes (a frozen line keeps what
+        it holds, so a value written by hand would stick)."""
+        return {"bill_rate_frozen", *PRICING_FIELDS}
 
     def _check_billing_fields_access(self, vals):
         if self.env.su:
@@ -515,8 +502,8 @@ class AccountAnalyticLine(models.Model):
         if frozen:
             raise AccessError(
                 self.env._(
-                    "The frozen rate of a timesheet (%(fields)s) is set when it is "
-                    "approved, never by hand.",
+                    "The pricing of a timesheet (%(fields)s) comes from the rate "
+                    "cards and is frozen when it is approved, never set by hand.",
                     fields=", ".join(sorted(frozen)),
                 )
             )
@@ -600,36 +587,23 @@ class AccountAnalyticLine(models.Model):
         self._reprice()
         self._apply_logging_rules(blocking=False)
 
-    def _bill_rate_freeze_values(self):
-        """``_write_in_bulk()`` arguments that keep the rate in force now on
-        lines, whatever the rate cards become: the pricing columns copied in
-        SQL, nothing read line by line (a line already frozen is priced from
-        its frozen values, so copying them again changes nothing). Approval
-        writes them in the UPDATE of its transition (hook)."""
-        return {
-            "vals": {"bill_rate_frozen": True},
-            "copy_columns": {
-                "frozen_bill_rate": "bill_rate",
-                "frozen_bill_currency_id": "bill_currency_id",
-                "frozen_bill_rate_card_id": "bill_rate_card_id",
-            },
-        }
+    def _prepare_bill_rate_freeze(self):
+        """Freeze the rate in force now on these lines, whatever the rate cards
+        become; return the ``_write_in_bulk()`` arguments that mark them. The
+        pricing still to compute is computed and stored first: a frozen line
+        keeps what its columns hold. Approval writes the mark in the UPDATE of
+        its transition (hook)."""
+        self.sudo().flush_recordset(list(PRICING_FIELDS))
+        return {"vals": {"bill_rate_frozen": True}}
 
     def _freeze_bill_rate(self):
         """Keep the rate in force now on these lines (outside an approval)."""
-        self.sudo()._write_in_bulk(**self._bill_rate_freeze_values())
+        self.sudo()._write_in_bulk(**self._prepare_bill_rate_freeze())
 
     def _unfreeze_bill_rate(self):
         """Let the rate cards price these lines again (back to draft)."""
         frozen = self.sudo().filtered("bill_rate_frozen")
-        frozen._write_in_bulk(
-            {
-                "bill_rate_frozen": False,
-                "frozen_bill_rate": 0.0,
-                "frozen_bill_currency_id": False,
-                "frozen_bill_rate_card_id": False,
-            }
-        )
+        frozen._write_in_bulk({"bill_rate_frozen": False})
         frozen._reprice()
 
     # ------------------------------------------------------ logging rules

@@ -196,7 +196,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         )
         final = lines - to_finance
         weeks = to_finance._transition("lead_approved")
-        weeks |= final._transition("approved", **final._bill_rate_freeze_values())
+        weeks |= final._transition("approved", **final._prepare_bill_rate_freeze())
         self._close_approver_activities(weeks)
         return True
 

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 # From the most specific to the least: the first valid card found wins.
@@ -292,6 +292,38 @@ class TimesheetBillingRate(models.Model):
         result = super().write(vals)
         (before | self._affected_lines())._reprice_and_recheck()
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_frozen_lines(self):
+        """Approved timesheets keep the card that priced them: such a card is
+        archived, not deleted."""
+        used = (
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("bill_rate_card_id", "in", self.ids),
+                    ("bill_rate_frozen", "=", True),
+                ],
+                ["bill_rate_card_id"],
+                ["__count"],
+            )
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "These rate cards priced approved timesheets, which keep them: "
+                    "archive them instead of deleting them. %(cards)s",
+                    cards="; ".join(
+                        self.env._(
+                            "%(card)s (%(count)s timesheets)",
+                            card=card.display_name,
+                            count=count,
+                        )
+                        for card, count in used
+                    ),
+                )
+            )
 
     def unlink(self):
         lines = self._affected_lines()

@@ -51,13 +51,17 @@ class TestBillingAccess(TimesheetBillingSetupCommon):
         as_employee.write({"unit_amount": 2.5})
         self.assertEqual(line.sudo().bill_amount, 250.0)
 
-    def test_nobody_writes_the_frozen_rate(self):
+    def test_nobody_writes_the_pricing(self):
+        """The rate cards price a line and approval freezes it: a value
+        written by hand would stick on a frozen line."""
         line = self.log(2)
         for user in (self.approver, self.billing_manager, self.settings_admin):
-            with self.assertRaises(AccessError):
-                line.with_user(user).write({"bill_rate_frozen": True})
-            with self.assertRaises(AccessError):
-                line.with_user(user).write({"frozen_bill_rate": 1.0})
+            for values in ({"bill_rate_frozen": True}, {"bill_rate": 1.0}):
+                with self.assertRaises(AccessError):
+                    line.with_user(user).write(values)
+        with self.assertRaisesRegex(AccessError, "never set by hand"):
+            line.with_user(self.billing_manager).write({"bill_amount": 1.0})
+        self.assertEqual(line.sudo().bill_amount, 200.0)
 
     def test_rate_cards_rights(self):
         Rate = self.env["timesheet.billing.rate"]

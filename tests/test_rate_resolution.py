@@ -1,6 +1,6 @@
 from datetime import date
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import TimesheetBillingSetupCommon
@@ -217,6 +217,19 @@ class TestRateResolution(TimesheetBillingSetupCommon):
         self.assertEqual(approved.unit_amount, 2.0)
         approved._unfreeze_bill_rate()
         self.assertPriced(approved, 300.0, 450.0)
+
+    def test_a_card_that_priced_approved_time_is_archived_not_deleted(self):
+        card = self.rate(100.0, role_id=self.senior.id)
+        approved = self.log(2)
+        approved._freeze_bill_rate()
+        with self.assertRaisesRegex(UserError, r"archive them.*\(1 timesheets\)"):
+            card.unlink()
+        card.active = False
+        self.assertEqual(approved.sudo().bill_rate_card_id, card)
+        self.assertPriced(approved, 100.0, 200.0)
+        approved._unfreeze_bill_rate()
+        card.unlink()  # nothing approved uses it any more
+        self.assertEqual(approved.sudo().non_billable_reason, "no_rate")
 
     def test_billable_hours_adjustment(self):
         self.rate(100.0, role_id=self.senior.id)

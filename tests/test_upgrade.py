@@ -184,3 +184,47 @@ class TestUpgradeFrom18011(TimesheetBillingSetupCommon):
             indexes,
         )
         migrate(self.env.cr, "18.0.1.1.0")  # twice: nothing left to drop
+
+    def test_frozen_copies_put_back_then_dropped(self):
+        migrate = _load_migration("18.0.1.2.0")
+        line = self.env["account.analytic.line"].create(
+            {
+                "name": "Approved in 18.0.1.1.0",
+                "project_id": self.project_acme.id,
+                "employee_id": self.ann.id,
+                "unit_amount": 2.0,
+            }
+        )
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            """
+            ALTER TABLE account_analytic_line
+              ADD COLUMN frozen_bill_rate float8,
+              ADD COLUMN frozen_bill_currency_id int4 REFERENCES res_currency,
+              ADD COLUMN frozen_bill_rate_card_id int4
+            """
+        )
+        cr.execute(
+            """
+            UPDATE account_analytic_line
+               SET bill_rate_frozen = TRUE, frozen_bill_rate = 90.0,
+                   frozen_bill_currency_id = %s
+             WHERE id = %s
+            """,
+            [self.env.company.currency_id.id, line.id],
+        )
+        migrate(cr, "18.0.1.1.0")
+        cr.execute(
+            "SELECT bill_rate, bill_currency_id FROM account_analytic_line"
+            " WHERE id = %s",
+            [line.id],
+        )
+        self.assertEqual(cr.fetchone(), (90.0, self.env.company.currency_id.id))
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_name = 'account_analytic_line'"
+            " AND column_name LIKE 'frozen%%'"
+        )
+        self.assertFalse(cr.fetchall())
+        migrate(cr, "18.0.1.1.0")  # twice: nothing left to do
