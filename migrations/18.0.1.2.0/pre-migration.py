@@ -11,6 +11,7 @@
   (they were equal, as the frozen line was priced from them).
 """
 
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists, drop_index
 
 DROPPED_INDEXES = (
@@ -42,4 +43,9 @@ def migrate(cr, version):
             """
         )
         for column in FROZEN_COPIES:
-            cr.execute(f"ALTER TABLE account_analytic_line DROP COLUMN {column}")
+            cr.execute(
+                SQL(
+                    "ALTER TABLE account_analytic_line DROP COLUMN %s",
+                    SQL.identifier(column),
+                )
+            )
