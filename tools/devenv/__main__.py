@@ -59,6 +59,13 @@ def main(argv):
         help="lines invoiced by the scheduled job (0: skip)",
     )
     bench.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each size and database; the report gives the median of each "
+        "phase (default 3)",
+    )
+    bench.add_argument(
         "--lookup-rows",
         type=int,
         default=2000000,

@@ -56,6 +56,23 @@ def run_scenario(
     return json.loads(out.read_text())["results"]
 
 
+def median_results(runs):
+    """The results of one size and database over several runs: per phase, the
+    run of median time (its queries and counts with it); the times of every
+    run are kept in ``runs_seconds``."""
+    merged = {}
+    for phase in runs[0]:
+        figures = sorted(
+            (run[phase] for run in runs if phase in run),
+            key=lambda figures: figures.get("seconds", 0),
+        )
+        median = dict(figures[len(figures) // 2])
+        if len(figures) > 1:
+            median["runs_seconds"] = [figures_["seconds"] for figures_ in figures]
+        merged[phase] = median
+    return merged
+
+
 def _cell(result):
     if not result:
         return "-"
@@ -73,6 +90,21 @@ def report(results, command, cron=None):
     ``results``: ``{size: {flavour: {phase: figures}}}``, ``cron``: the figures
     of the scheduled job."""
     lines = [f"Command: `{shlex.join(command)}`", ""]
+    repeats = {
+        len(figures.get("runs_seconds", [0]))
+        for by_flavour in results.values()
+        for phases in by_flavour.values()
+        for figures in phases.values()
+    }
+    if max(repeats, default=1) > 1:
+        lines[-1:] = [
+            "",
+            (
+                f"Each time is the median of {max(repeats)} runs (every run's time "
+                "is in results.json, `runs_seconds`)."
+            ),
+            "",
+        ]
     lines += [
         (
             "| lines | create: plain | create: ours | ours/plain time"

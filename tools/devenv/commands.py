@@ -320,21 +320,26 @@ def run_bench(args):
             for flavour, phases in bench.FLAVOURS.items():
                 if flavour not in args.flavours:
                     continue
-                database = _bench_database(odoo, templates[flavour], flavour)
-                lookup_rows = 0
-                if flavour == "ours" and size == min(args.sizes):
-                    lookup_rows = args.lookup_rows
-                results.setdefault(size, {})[flavour] = bench.run_scenario(
-                    odoo,
-                    STATE,
-                    CHECKOUT,
-                    database,
-                    flavour,
-                    size,
-                    phases + ["lookup"] * bool(lookup_rows),
-                    lookup_rows=lookup_rows,
-                )
-                _drop_database(odoo, database)
+                runs = []
+                for run in range(args.repeat):
+                    database = _bench_database(odoo, templates[flavour], flavour)
+                    lookup_rows = 0
+                    if flavour == "ours" and size == min(args.sizes) and not run:
+                        lookup_rows = args.lookup_rows
+                    runs.append(
+                        bench.run_scenario(
+                            odoo,
+                            STATE,
+                            CHECKOUT,
+                            database,
+                            flavour,
+                            size,
+                            phases + ["lookup"] * bool(lookup_rows),
+                            lookup_rows=lookup_rows,
+                        )
+                    )
+                    _drop_database(odoo, database)
+                results.setdefault(size, {})[flavour] = bench.median_results(runs)
         if args.cron_size:
             database = _bench_database(odoo, ours, "ours")
             phases = ["create", "submit", "approve"]
