@@ -149,7 +149,7 @@ class AccountAnalyticLine(models.Model):
     bill_rate_frozen = fields.Boolean(string="Rate Frozen", copy=False)
 
     def init(self):
-        super().init()
+        result = super().init()
         # Partial indexes: a firm keeps years of invoiced time, while approval
         # and invoicing look for the few lines still open. Each index holds
         # those rows only, so it stays small, and the lines approval moves to
@@ -169,6 +169,7 @@ class AccountAnalyticLine(models.Model):
             ["company_id", "date"],
             where="needs_attention",
         )
+        return result
 
     # ------------------------------------------------------------ computes
 
