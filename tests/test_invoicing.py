@@ -495,7 +495,8 @@ class TestInvoicing(AccountTestInvoicingCommon):
 
     def test_invoicing_queries_do_not_grow_with_timesheets(self):
         """One invoice of one line (Ann, senior, 100.00) for 100 timesheets,
-        then for 2,000: the same work but reading records by pages of 1,000."""
+        then for 2,000: the same queries (the plan is one grouped query, the
+        transition one UPDATE)."""
         few = self._approved_batch(100, date(2026, 3, 2))
         few_queries = self._invoicing_queries(date(2026, 3, 2))
         many = self._approved_batch(2000, date(2026, 3, 9))
@@ -504,7 +505,8 @@ class TestInvoicing(AccountTestInvoicingCommon):
         # 2,000 x 0.01 h = 20 h x 100.00 = 2,000.00
         self.assertAlmostEqual(many.invoice_id.amount_untaxed, 2000.0)
         self.assertEqual(len(few.invoice_id.invoice_line_ids), 1)
-        self.assertLessEqual(many_queries - few_queries, 2 * 2)
+        # The first run also sets the journal's sequence up: at most as many.
+        self.assertLessEqual(many_queries, few_queries)
         # Posting either invoice costs the same: the timesheets are not rewritten.
         post_queries = []
         for invoice in (few.invoice_id, many.invoice_id):
