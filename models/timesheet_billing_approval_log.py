@@ -1,5 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from .timesheet_billing_approval_mixin import BILLING_STATES
 
@@ -31,41 +32,59 @@ class TimesheetBillingApprovalLog(models.Model):
     from_state = fields.Selection(selection=BILLING_STATES, readonly=True)
     to_state = fields.Selection(selection=BILLING_STATES, readonly=True)
     reason = fields.Text(readonly=True)
+    # The ids of the lines that moved, in one JSON list: a relation table would
+    # take a row (and two foreign-key checks) per line and transition, the
+    # largest cost of approving a firm's month after the UPDATE of the lines.
+    # Lines are found by it through a GIN index (init()).
+    line_id_list = fields.Json(readonly=True, copy=False)
     line_ids = fields.Many2many(
         comodel_name="account.analytic.line",
-        relation="timesheet_billing_approval_log_line_rel",
-        column1="log_id",
-        column2="line_id",
         string="Timesheets",
-        readonly=True,
+        compute="_compute_line_ids",
     )
     line_count = fields.Integer(readonly=True)
     hours = fields.Float(readonly=True)
 
-    def _link_lines(self, line_ids_per_log):
-        """Link each log to its lines (``[[line id, ...], ...]``, in the order
-        of the logs) in one INSERT: the ORM would insert a month of a whole
-        firm's timesheets row by row into the relation, in Python."""
-        log_ids = [
-            log.id
-            for log, line_ids in zip(self, line_ids_per_log, strict=True)
-            for _line_id in line_ids
-        ]
-        if not log_ids:
-            return
-        line_ids = [line_id for line_ids in line_ids_per_log for line_id in line_ids]
-        relation = self._fields["line_ids"]
-        self.env.cr.execute(
+    def init(self):
+        result = super().init()
+        create_index(
+            self.env.cr,
+            "timesheet_billing_approval_log_line_id_list_index",
+            self._table,
+            ["line_id_list jsonb_path_ops"],
+            method="gin",
+        )
+        return result
+
+    @api.depends("line_id_list")
+    def _compute_line_ids(self):
+        lines = self.env["account.analytic.line"]
+        # Lines deleted since (drafts) are left out.
+        existing = set(
+            lines.sudo()
+            .browse({line_id for log in self for line_id in log.line_id_list or []})
+            .exists()
+            .ids
+        )
+        for log in self:
+            log.line_ids = lines.browse(
+                [line_id for line_id in log.line_id_list or [] if line_id in existing]
+            )
+
+    @api.model
+    def _logs_of_lines(self, line_ids):
+        """``{line id: [log ids]}``, in the order of the logs, through the
+        GIN index: one query for any number of lines."""
+        rows = self.env.execute_query(
             SQL(
-                "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s::int[], %s::int[])",
-                SQL.identifier(relation.relation),
-                SQL.identifier(relation.column1),
-                SQL.identifier(relation.column2),
-                log_ids,
-                line_ids,
+                """
+                SELECT line.id, array_agg(log.id ORDER BY log.id)
+                  FROM unnest(%s::int[]) AS line(id)
+                  JOIN %s AS log ON log.line_id_list @> jsonb_build_array(line.id)
+              GROUP BY line.id
+                """,
+                list(line_ids),
+                SQL.identifier(self._table),
             )
         )
-        self.invalidate_recordset(["line_ids"])
-        self.env["account.analytic.line"].browse(line_ids).invalidate_recordset(
-            ["approval_log_ids"]
-        )
+        return dict(rows)

@@ -52,12 +52,40 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
     )
     approval_log_ids = fields.Many2many(
         comodel_name="timesheet.billing.approval.log",
-        relation="timesheet_billing_approval_log_line_rel",
-        column1="line_id",
-        column2="log_id",
-        readonly=True,
-        copy=False,
+        compute="_compute_approval_log_ids",
+        search="_search_approval_log_ids",
+        help="The transitions these lines went through (the logs list the lines "
+        "they moved).",
     )
+
+    def _compute_approval_log_ids(self):
+        Log = self.env["timesheet.billing.approval.log"]
+        logs_of = Log.sudo()._logs_of_lines([line.id for line in self._origin])
+        # Those the user may read: the record rules of the logs apply.
+        readable = set(
+            Log.search([("id", "in", [i for ids in logs_of.values() for i in ids])]).ids
+        )
+        for line in self:
+            line.approval_log_ids = Log.browse(
+                [i for i in logs_of.get(line._origin.id, []) if i in readable]
+            )
+
+    def _search_approval_log_ids(self, operator, value):
+        Log = self.env["timesheet.billing.approval.log"]
+        if operator == "any":
+            logs = Log.search(value)
+        elif operator in ("in", "="):
+            logs = Log.browse(value if isinstance(value, list | tuple) else [value])
+        else:
+            raise UserError(
+                self.env._(
+                    "Timesheets are searched by approval log with 'in' or 'any' "
+                    "only, not '%(operator)s'.",
+                    operator=operator,
+                )
+            )
+        line_ids = {i for log in logs.sudo() for i in log.line_id_list or []}
+        return [("id", "in", list(line_ids))]
 
     # -------------------------------------------------------------- hooks
 
@@ -394,25 +422,21 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             per_line={"week_id": week_of_line, **(per_line or {})},
             copy_columns=copy_columns,
         )
-        logs = (
-            self.env["timesheet.billing.approval.log"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "week_id": week.id,
-                        "user_id": self.env.uid,
-                        "from_state": from_state,
-                        "to_state": to_state,
-                        "reason": reason,
-                        "line_count": len(ids),
-                        "hours": math.fsum(hours),
-                    }
-                    for (week, from_state), (ids, hours) in groups.items()
-                ]
-            )
+        self.env["timesheet.billing.approval.log"].sudo().create(
+            [
+                {
+                    "week_id": week.id,
+                    "user_id": self.env.uid,
+                    "from_state": from_state,
+                    "to_state": to_state,
+                    "reason": reason,
+                    "line_id_list": ids,
+                    "line_count": len(ids),
+                    "hours": math.fsum(hours),
+                }
+                for (week, from_state), (ids, hours) in groups.items()
+            ]
         )
-        logs._link_lines([ids for ids, _hours in groups.values()])
         return Week.union(*weeks.values())
 
     def _write_in_bulk(self, vals, per_line=None, copy_columns=None):

@@ -79,6 +79,11 @@ class TestApprovalFlow(TimesheetBillingSetupCommon):
         self.assertEqual(logs[1].hours, 5.0)
         self.assertEqual(logs[1].line_ids, lines)
         self.assertEqual(lines[0].approval_log_ids, logs)
+        Line = self.env["account.analytic.line"]
+        self.assertEqual(Line.search([("approval_log_ids", "in", logs[1].ids)]), lines)
+        self.assertEqual(
+            Line.search([("approval_log_ids.user_id", "=", self.lea.id)]), lines
+        )
         # The log is the history; the week's chatter stays for the people.
         self.assertFalse(
             week.message_ids.filtered(

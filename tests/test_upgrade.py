@@ -8,15 +8,17 @@ transaction, rolled back after it) and runs the migration script on it.
 import importlib.util
 from pathlib import Path
 
+from odoo.tools import sql
+
 from .common import TimesheetBillingSetupCommon
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
-def _load_migration(version="18.0.1.1.0"):
+def _load_migration(version="18.0.1.1.0", stage="pre"):
     spec = importlib.util.spec_from_file_location(
-        f"htb_pre_migration_{version.replace('.', '_')}",
-        MIGRATIONS / version / "pre-migration.py",
+        f"htb_{stage}_migration_{version.replace('.', '_')}",
+        MIGRATIONS / version / f"{stage}-migration.py",
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -227,4 +229,46 @@ class TestUpgradeFrom18011(TimesheetBillingSetupCommon):
             " AND column_name LIKE 'frozen%%'"
         )
         self.assertFalse(cr.fetchall())
+        migrate(cr, "18.0.1.1.0")  # twice: nothing left to do
+
+    def test_log_lines_moved_from_the_relation_table(self):
+        migrate = _load_migration("18.0.1.2.0", stage="post")
+        lines = self.env["account.analytic.line"].create(
+            [
+                {
+                    "name": f"Logged in 18.0.1.1.0 {index}",
+                    "project_id": self.project_acme.id,
+                    "employee_id": self.ann.id,
+                    "unit_amount": 1.0,
+                }
+                for index in range(3)
+            ]
+        )
+        lines.with_user(self.timesheet_user).action_submit()
+        log = lines.approval_log_ids
+        self.assertEqual(log.line_id_list, lines.ids)
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            """
+            CREATE TABLE timesheet_billing_approval_log_line_rel
+                   (log_id int NOT NULL, line_id int NOT NULL)
+            """
+        )
+        cr.execute(
+            "INSERT INTO timesheet_billing_approval_log_line_rel"
+            " SELECT %s, unnest(%s::int[])",
+            [log.id, lines.ids[:2]],
+        )
+        cr.execute(
+            "UPDATE timesheet_billing_approval_log SET line_id_list = NULL"
+            " WHERE id = %s",
+            [log.id],
+        )
+        migrate(cr, "18.0.1.1.0")
+        log.invalidate_recordset()
+        self.assertEqual(log.line_id_list, lines.ids[:2])
+        self.assertFalse(
+            sql.table_exists(cr, "timesheet_billing_approval_log_line_rel")
+        )
         migrate(cr, "18.0.1.1.0")  # twice: nothing left to do
