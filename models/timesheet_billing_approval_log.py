@@ -75,6 +75,7 @@ class TimesheetBillingApprovalLog(models.Model):
     def _logs_of_lines(self, line_ids):
         """``{line id: [log ids]}``, in the order of the logs, through the
         GIN index: one query for any number of lines."""
+        self.flush_model(["line_id_list"])
         rows = self.env.execute_query(
             SQL(
                 """

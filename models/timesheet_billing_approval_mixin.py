@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, Query
 
 BILLING_STATES = [
     ("draft", "Draft"),
@@ -72,7 +72,10 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
 
     def _search_approval_log_ids(self, operator, value):
         Log = self.env["timesheet.billing.approval.log"]
-        if operator == "any":
+        if isinstance(value, Query):
+            # the query Odoo made of a path such as "approval_log_ids.user_id"
+            logs = Log.browse(value.get_result_ids())
+        elif operator == "any":
             logs = Log.search(value)
         elif operator in ("in", "="):
             logs = Log.browse(value if isinstance(value, list | tuple) else [value])
@@ -437,6 +440,8 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 for (week, from_state), (ids, hours) in groups.items()
             ]
         )
+        # Computed from the logs, which the ORM does not know as a dependency.
+        lines.invalidate_recordset(["approval_log_ids"])
         return Week.union(*weeks.values())
 
     def _write_in_bulk(self, vals, per_line=None, copy_columns=None):
