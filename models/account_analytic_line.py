@@ -590,16 +590,16 @@ class AccountAnalyticLine(models.Model):
 
     def _prepare_bill_rate_freeze(self):
         """Freeze the rate in force now on these lines, whatever the rate cards
-        become; return the ``_write_in_bulk()`` arguments that mark them. The
-        pricing still to compute is computed and stored first: a frozen line
-        keeps what its columns hold. Approval writes the mark in the UPDATE of
-        its transition (hook)."""
+        become; return the values that mark them (for ``_write_in_bulk()``).
+        The pricing still to compute is computed and stored first: a frozen
+        line keeps what its columns hold. Approval writes the mark in the
+        UPDATE of its transition (hook)."""
         self.sudo().flush_recordset(list(PRICING_FIELDS))
-        return {"vals": {"bill_rate_frozen": True}}
+        return {"bill_rate_frozen": True}
 
     def _freeze_bill_rate(self):
         """Keep the rate in force now on these lines (outside an approval)."""
-        self.sudo()._write_in_bulk(**self._prepare_bill_rate_freeze())
+        self.sudo()._write_in_bulk(self._prepare_bill_rate_freeze())
 
     def _unfreeze_bill_rate(self):
         """Let the rate cards price these lines again (back to draft)."""

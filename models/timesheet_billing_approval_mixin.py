@@ -227,7 +227,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         )
         final = lines - to_finance
         weeks = to_finance._transition("lead_approved")
-        weeks |= final._transition("approved", **final._prepare_bill_rate_freeze())
+        weeks |= final._transition("approved", vals=final._prepare_bill_rate_freeze())
         self._close_approver_activities(weeks)
         return True
 
@@ -374,16 +374,14 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 )
             )
 
-    def _transition(
-        self, to_state, reason=False, per_line=None, vals=None, copy_columns=None
-    ):
+    def _transition(self, to_state, reason=False, per_line=None, vals=None):
         """Move the lines to ``to_state`` and log it per week and former state
         (the week's Approval Log; its chatter stays for the people: a note per
         week would cost more than the transition at a firm's scale); return
         the weeks. A fixed number of queries whatever the number of
         lines: the lines are grouped in SQL, written in one UPDATE (with
-        ``vals``, ``per_line`` and ``copy_columns`` of ``_write_in_bulk()``),
-        never read one by one."""
+        ``vals`` and ``per_line`` of ``_write_in_bulk()``), never read one by
+        one."""
         Week = self.env["timesheet.billing.week"]
         if not self:
             return Week
@@ -423,7 +421,6 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         lines._write_in_bulk(
             {"billing_state": to_state, **(vals or {})},
             per_line={"week_id": week_of_line, **(per_line or {})},
-            copy_columns=copy_columns,
         )
         self.env["timesheet.billing.approval.log"].sudo().create(
             [
@@ -444,10 +441,9 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         lines.invalidate_recordset(["approval_log_ids"])
         return Week.union(*weeks.values())
 
-    def _write_in_bulk(self, vals, per_line=None, copy_columns=None):
+    def _write_in_bulk(self, vals, per_line=None):
         """Write plain values on many lines in one UPDATE: ``vals`` on all,
-        ``per_line`` (``{field: {line id: column value}}``) line by line,
-        ``copy_columns`` (``{field: stored field}``) from the line itself.
+        ``per_line`` (``{field: {line id: column value}}``) line by line.
 
         ``write()`` would do the same in batches of 100 rows, and a query per
         distinct value; transitions move thousands of lines at once and write
@@ -459,27 +455,19 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         if not self:
             return
         per_line = per_line or {}
-        copy_columns = copy_columns or {}
-        names = [*vals, *per_line, *copy_columns]
-        self.flush_recordset([*names, *copy_columns.values()])
-        assignments = (
-            [
-                SQL(
-                    "%s = %s",
-                    SQL.identifier(name),
-                    self._fields[name].convert_to_column(value, self),
-                )
-                for name, value in vals.items()
-            ]
-            + [
-                SQL("%s = given.%s", SQL.identifier(name), SQL.identifier(name))
-                for name in per_line
-            ]
-            + [
-                SQL("%s = line.%s", SQL.identifier(name), SQL.identifier(source))
-                for name, source in copy_columns.items()
-            ]
-        )
+        names = [*vals, *per_line]
+        self.flush_recordset(names)
+        assignments = [
+            SQL(
+                "%s = %s",
+                SQL.identifier(name),
+                self._fields[name].convert_to_column(value, self),
+            )
+            for name, value in vals.items()
+        ] + [
+            SQL("%s = given.%s", SQL.identifier(name), SQL.identifier(name))
+            for name in per_line
+        ]
         self.env.cr.execute(
             SQL(
                 """
@@ -552,7 +540,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
     def _close_approver_activities(self, weeks):
         if weeks:
             # Removed, not marked done: done activities post a message each,
-            # and the week's note already says who approved what.
+            # and the week's Approval Log already says who approved what.
             weeks.sudo().activity_unlink(
                 ["mail.mail_activity_data_todo"], user_id=self.env.uid
             )

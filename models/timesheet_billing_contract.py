@@ -263,8 +263,9 @@ class TimesheetBillingContract(models.Model):
         )
         try:
             with self.env.cr.savepoint():
-                if wizard._get_invoiceable():
-                    wizard.action_create_invoices()
+                invoiceable = wizard._get_invoiceable()
+                if invoiceable:
+                    wizard._create_invoices(invoiceable)
                 self.last_invoice_date = period_end
         except Exception:
             _logger.exception(

@@ -453,6 +453,12 @@ class TimesheetBillingInvoice(models.TransientModel):
         """Create the draft invoices in one batch and show them."""
         self.ensure_one()
         invoiceable = self._get_invoiceable()
+        invoices, locked = self._create_invoices(invoiceable)
+        return self._action_show(invoices, skipped=invoiceable - locked)
+
+    def _create_invoices(self, invoiceable):
+        """Draft invoices of ``invoiceable``, but for the lines another run is
+        invoicing at the same time: ``(invoices, lines invoiced)``."""
         locked = invoiceable._lock_for_invoicing()
         if not locked:
             raise UserError(
@@ -487,7 +493,7 @@ class TimesheetBillingInvoice(models.TransientModel):
         locked._transition(
             "invoiced", per_line=locked._invoice_link_values(invoice_line_by_line)
         )
-        return self._action_show(invoices, skipped=invoiceable - locked)
+        return invoices, locked
 
     def _action_show(self, invoices, skipped):
         action = self.env["ir.actions.act_window"]._for_xml_id(
