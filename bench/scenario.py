@@ -78,11 +78,14 @@ class Bench:
             return self._profile(name, function, env)
         queries = env.cr.sql_log_count
         started = time.perf_counter()
+        cpu_started = time.process_time()
         result = function(env)
         env.flush_all()
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         self.results[name] = {
             "seconds": round(seconds, 3),
+            "cpu_seconds": round(cpu_seconds, 3),
             "queries": env.cr.sql_log_count - queries,
             **(result if isinstance(result, dict) else {}),
         }
@@ -111,6 +114,8 @@ class Bench:
             profile.disable()
         finally:
             cursor_class.execute = execute
+        # the raw profile too, for pstats or snakeviz
+        profile.dump_stats(f"{self.out}.{name}.prof")
         text = io.StringIO()
         stats = pstats.Stats(profile, stream=text)
         stats.sort_stats("cumulative").print_stats(60)
