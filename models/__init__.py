@@ -10,6 +10,7 @@ from . import timesheet_billing_rule
 from . import timesheet_billing_approval_mixin
 from . import timesheet_billing_week
 from . import timesheet_billing_approval_log
+from . import timesheet_billing_reminder
 from . import hr_employee
 from . import hr_employee_public
 from . import project_project

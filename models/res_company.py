@@ -33,3 +33,44 @@ class ResCompany(models.Model):
         help="Print, after the invoice lines, the timesheets they bill: date, "
         "employee, task, description and hours.",
     )
+    timesheet_reminder_missing_hours = fields.Boolean(
+        string="Remind Missing Hours",
+        help="Remind employees who logged fewer hours than their working schedule "
+        "expects in the last period (public holidays and time off taken out).",
+    )
+    timesheet_reminder_period = fields.Selection(
+        selection=[("day", "Day"), ("week", "Week")],
+        string="Reminder Period",
+        default="week",
+        required=True,
+        help="Day: the reminder of each morning checks yesterday. Week: the "
+        "first reminder of the week checks last week, Monday to Sunday.",
+    )
+    timesheet_reminder_tolerance = fields.Float(
+        string="Reminder Tolerance",
+        default=0.5,
+        help="Hours an employee may be short in the period without a reminder.",
+    )
+    timesheet_reminder_approvals = fields.Boolean(
+        string="Approval Digests",
+        help="Send each approver one message listing the submissions waiting "
+        "for them longer than the delay.",
+    )
+    timesheet_approval_delay_days = fields.Integer(
+        string="Approval Delay (days)",
+        default=3,
+        help="Submissions waiting this many days or more appear in the digests.",
+    )
+
+    _sql_constraints = [
+        (
+            "timesheet_reminder_tolerance_positive",
+            "CHECK(timesheet_reminder_tolerance >= 0)",
+            "The reminder tolerance cannot be negative.",
+        ),
+        (
+            "timesheet_approval_delay_positive",
+            "CHECK(timesheet_approval_delay_days >= 0)",
+            "The approval delay cannot be negative.",
+        ),
+    ]

@@ -20,3 +20,27 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.timesheet_invoice_annex",
         readonly=False,
     )
+    timesheet_reminder_missing_hours = fields.Boolean(
+        related="company_id.timesheet_reminder_missing_hours",
+        readonly=False,
+    )
+    timesheet_reminder_period = fields.Selection(
+        related="company_id.timesheet_reminder_period",
+        readonly=False,
+    )
+    timesheet_reminder_tolerance = fields.Float(
+        related="company_id.timesheet_reminder_tolerance",
+        readonly=False,
+    )
+    timesheet_reminder_approvals = fields.Boolean(
+        related="company_id.timesheet_reminder_approvals",
+        readonly=False,
+    )
+    timesheet_approval_delay_days = fields.Integer(
+        related="company_id.timesheet_approval_delay_days",
+        readonly=False,
+    )
+
+    def action_send_timesheet_reminders(self):
+        self.execute()  # the settings on screen count
+        return self.env["timesheet.billing.reminder"].action_send_now()
