@@ -51,6 +51,7 @@
         "demo/timesheet_billing_rate_demo.xml",
         "demo/timesheet_billing_rule_demo.xml",
         "demo/account_analytic_line_demo.xml",
+        "demo/res_company_demo.xml",
     ],
     "uninstall_hook": "uninstall_hook",
     "installable": True,

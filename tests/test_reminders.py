@@ -199,6 +199,36 @@ class TestReminders(TimesheetBillingSetupCommon):
         # and Dora (archived) are not.
         self.assertEqual(set(self.send().employee_id.ids), {self.ann.id, self.carl.id})
 
+    def test_batches_report_progress(self):
+        cron = self.env.ref("hr_timesheet_billing.ir_cron_send_reminders")
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+        more = self.env["hr.employee"].create(
+            [
+                {
+                    "name": f"Extra {index}",
+                    "user_id": new_test_user(
+                        self.env,
+                        login=f"htb_extra_{index}",
+                        groups="hr_timesheet.group_hr_timesheet_user",
+                    ).id,
+                    "resource_calendar_id": self.full_time.id,
+                    "tz": "Europe/Brussels",
+                }
+                for index in range(5)
+            ]
+        )
+        employees = self.env["hr.employee"].search(
+            self.Reminder._get_reminded_employees_domain(self.company)
+        )
+        done = self.Reminder.with_context(
+            ir_cron_progress_id=progress.id
+        )._send_missing_hours(self.company, NEXT_MONDAY, batch_size=3)
+        self.assertEqual(done, len(employees))
+        self.assertEqual((progress.done, progress.remaining), (len(employees), 0))
+        self.assertEqual(
+            len(self.Reminder.search([("employee_id", "in", more.ids)])), 5
+        )
+
     def test_daily_period_checks_yesterday(self):
         self.company.timesheet_reminder_period = "day"
         self.log_days(self.ann, {2: 6})  # Wednesday 18
