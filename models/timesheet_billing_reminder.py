@@ -383,7 +383,10 @@ class TimesheetBillingReminder(models.Model):
         if missing:
             model = self.env["ir.model"]._get_id("hr.employee")
             todo = self.env.ref("mail.mail_activity_data_todo")
-            self.env["mail.activity"].sudo().create(
+            # quick update: no "activity assigned" email besides the reminder's
+            self.env["mail.activity"].sudo().with_context(
+                mail_activity_quick_update=True
+            ).create(
                 [
                     {
                         "res_model_id": model,

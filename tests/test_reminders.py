@@ -110,6 +110,10 @@ class TestReminders(TimesheetBillingSetupCommon):
         )
         self.assertEqual(activity.user_id, self.timesheet_user)
         self.assertEqual(activity.summary, "Log your missing hours (8 h)")
+        # the reminder's email is the only one: no "activity assigned" email
+        self.assertFalse(
+            self.env["mail.mail"].search([("subject", "ilike", "assigned to you")])
+        )
         mail = self.env["mail.mail"].search(
             [("model", "=", reminder._name), ("res_id", "=", reminder.id)]
         )
