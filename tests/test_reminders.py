@@ -298,7 +298,11 @@ class TestReminders(TimesheetBillingSetupCommon):
             [("model", "=", self.Reminder._name), ("res_id", "=", by_user[lead2].id)]
         )
         self.assertEqual(mail.recipient_ids, lead2.partner_id)
-        self.assertIn("account_analytic_line_to_approve_action", mail.body_html)
+        self.assertIn(
+            f"{self.env['ir.config_parameter'].get_param('web.base.url')}"
+            "/odoo/action-hr_timesheet_billing.account_analytic_line_to_approve_action",
+            mail.body_html,
+        )
         # Run again the same day: nothing new.
         self.assertFalse(
             self.Reminder._send_approval_digests(self.company, NEXT_MONDAY)
