@@ -13,6 +13,10 @@ def uninstall_hook(env):
     """Give back to hr_timesheet what the addon changed of it."""
     _restore_configuration_menu(env)
     _restore_approver_rule(env)
+    # the currency function of the billing analysis (its init())
+    env.cr.execute(
+        "DROP FUNCTION IF EXISTS timesheet_billing_rate_at(integer, integer, date)"
+    )
 
 
 def _restore_configuration_menu(env):

@@ -11,6 +11,7 @@ from . import timesheet_billing_approval_mixin
 from . import timesheet_billing_week
 from . import timesheet_billing_approval_log
 from . import timesheet_billing_reminder
+from . import timesheet_billing_analysis
 from . import hr_employee
 from . import hr_employee_public
 from . import project_project

@@ -1,0 +1,216 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import Form, new_test_user, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestBillingAnalysis(AccountTestInvoicingCommon):
+    """Acme ERP (partner_a, a monthly contract), Ann (senior, 100.00/h, cost
+    40.00/h) and Bob (junior, 80.00/h, cost 30.00/h), led by Lea. Today is
+    2026-04-02.
+
+    | line | hours | value | cost | state |
+    |---|---|---|---|---|
+    | Ann 2026-03-02 | 8 | 800.00 | 320.00 | invoiced |
+    | Bob 2026-03-03 | 5 | 400.00 | 150.00 | invoiced |
+    | Ann 2026-03-10 | 4 | 400.00 | 160.00 | approved |
+    | Bob 2026-01-15 | 2 | 160.00 | 60.00 | submitted |
+    | Ann 2026-03-20 | 1 | 100.00 | 40.00 | draft |
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.user.groups_id += cls.env.ref(
+            "hr_timesheet_billing.group_timesheet_billing_manager"
+        )
+        cls.lea = new_test_user(
+            cls.env,
+            login="htb_lea_analysis",
+            groups="base.group_user,hr_timesheet.group_hr_timesheet_approver",
+        )
+        cls.other_lead = new_test_user(
+            cls.env,
+            login="htb_other_lead_analysis",
+            groups="base.group_user,hr_timesheet.group_hr_timesheet_approver",
+        )
+        cls.ann_user = new_test_user(
+            cls.env,
+            login="htb_ann_analysis",
+            groups="base.group_user,hr_timesheet.group_hr_timesheet_user",
+        )
+        cls.accountant = new_test_user(
+            cls.env,
+            login="htb_accountant_analysis",
+            groups="base.group_user,account.group_account_invoice",
+        )
+        Role = cls.env["timesheet.billing.role"]
+        senior = Role.create({"name": "Senior", "code": "SEN"})
+        junior = Role.create({"name": "Junior", "code": "JUN"})
+        cls.env["timesheet.billing.rate"].create(
+            [
+                {"role_id": senior.id, "hourly_rate": 100.0},
+                {"role_id": junior.id, "hourly_rate": 80.0},
+            ]
+        )
+        cls.ann = cls.env["hr.employee"].create(
+            {
+                "name": "Ann",
+                "user_id": cls.ann_user.id,
+                "billing_role_id": senior.id,
+                "hourly_cost": 40.0,
+                "tz": "UTC",
+            }
+        )
+        cls.bob = cls.env["hr.employee"].create(
+            {
+                "name": "Bob",
+                "billing_role_id": junior.id,
+                "hourly_cost": 30.0,
+                "tz": "UTC",
+            }
+        )
+        cls.project = cls.env["project.project"].create(
+            {
+                "name": "Acme ERP",
+                "partner_id": cls.partner_a.id,
+                "user_id": cls.lea.id,
+            }
+        )
+        cls.env["timesheet.billing.contract"].create(
+            {
+                "name": "Acme 2026",
+                "partner_id": cls.partner_a.id,
+                "project_ids": [Command.set(cls.project.ids)],
+                "date_start": "2026-01-01",
+                "invoicing_cycle": "monthly",
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        frozen = freeze_time("2026-04-02 10:00:00")
+        frozen.start()
+        self.addCleanup(frozen.stop)
+        Line = self.env["account.analytic.line"]
+
+        def log(employee, day, hours):
+            return Line.create(
+                {
+                    "name": "Work",
+                    "project_id": self.project.id,
+                    "employee_id": employee.id,
+                    "date": day,
+                    "unit_amount": hours,
+                }
+            )
+
+        invoiced = log(self.ann, date(2026, 3, 2), 8) | log(
+            self.bob, date(2026, 3, 3), 5
+        )
+        approved = log(self.ann, date(2026, 3, 10), 4)
+        (invoiced | approved).action_submit()
+        (invoiced | approved).with_user(self.lea).action_approve()
+        wizard = Form(self.env["timesheet.billing.invoice"].with_user(self.accountant))
+        wizard.date_to = date(2026, 3, 5)
+        wizard.save().action_create_invoices()
+        log(self.bob, date(2026, 1, 15), 2).action_submit()
+        log(self.ann, date(2026, 3, 20), 1)
+        self.Analysis = self.env["timesheet.billing.analysis"]
+
+    def totals(self, groupby, fields, user=None, domain=()):
+        Analysis = self.Analysis.with_user(user) if user else self.Analysis
+        return {
+            group[groupby][1]
+            if isinstance(group[groupby], tuple)
+            else group[groupby]: {name: group[name] for name in fields}
+            for group in Analysis.read_group(list(domain), fields, [groupby])
+        }
+
+    def test_profitability_per_project_and_employee(self):
+        fields = [
+            "hours",
+            "billable_hours",
+            "invoiced_amount",
+            "cost",
+            "margin",
+            "margin_percent",
+        ]
+        by_project = self.totals("project_id", fields)
+        # 20 h worked; invoiced 800 + 400; cost 13 h x 40 + 7 h x 30 = 730;
+        # margin 470, 470 / 1,200 = 39.17 %
+        self.assertEqual(
+            {key: round(value, 2) for key, value in by_project["Acme ERP"].items()},
+            {
+                "hours": 20.0,
+                "billable_hours": 20.0,
+                "invoiced_amount": 1200.0,
+                "cost": 730.0,
+                "margin": 470.0,
+                "margin_percent": 39.17,
+            },
+        )
+        by_employee = self.totals(
+            "employee_id", ["invoiced_amount", "cost", "margin_percent"]
+        )
+        # Ann: 800 invoiced, 13 h x 40 = 520, (800 - 520) / 800 = 35 %
+        self.assertEqual(
+            by_employee["Ann"],
+            {"invoiced_amount": 800.0, "cost": 520.0, "margin_percent": 35.0},
+        )
+        # Bob: 400 invoiced, 7 h x 30 = 210, (400 - 210) / 400 = 47.5 %
+        self.assertEqual(
+            by_employee["Bob"],
+            {"invoiced_amount": 400.0, "cost": 210.0, "margin_percent": 47.5},
+        )
+        by_customer = self.totals("partner_id", ["invoiced_amount"])
+        self.assertEqual(
+            by_customer[self.partner_a.display_name]["invoiced_amount"], 1200.0
+        )
+        # drill-down: the rows are the timesheet lines
+        rows = self.Analysis.search([("employee_id", "=", self.ann.id)])
+        self.assertEqual(
+            set(rows.line_id.ids),
+            set(
+                self.env["account.analytic.line"]
+                .search([("employee_id", "=", self.ann.id)])
+                .ids
+            ),
+        )
+
+    def test_unbilled_work_by_age_and_expected_invoice_date(self):
+        unbilled = [("unbilled_amount", "!=", 0)]
+        by_age = self.totals("age_bucket", ["unbilled_amount"], domain=unbilled)
+        # Ann's approved 4 h of 2026-03-10 (23 days old): 400.00; Bob's
+        # submitted 2 h of 2026-01-15 (77 days old): 160.00; drafts not counted
+        self.assertEqual(
+            by_age,
+            {"0_30": {"unbilled_amount": 400.0}, "61_90": {"unbilled_amount": 160.0}},
+        )
+        rows = self.Analysis.search(unbilled)
+        # monthly contract: invoiced on the 1st of the next month, never
+        # before today (2026-04-02)
+        self.assertEqual(set(rows.mapped("expected_invoice_date")), {date(2026, 4, 2)})
+        invoiced = self.Analysis.search([("billing_state", "=", "invoiced")])
+        self.assertEqual(len(invoiced), 2)
+        self.assertFalse(any(invoiced.mapped("expected_invoice_date")))
+        with freeze_time("2026-03-12 10:00:00"):
+            self.env.invalidate_all()  # the figures of another day
+            row = self.Analysis.search(
+                [("line_id.date", "=", date(2026, 3, 10)), ("unbilled_amount", "!=", 0)]
+            )
+            self.assertEqual(row.expected_invoice_date, date(2026, 4, 1))
+            self.assertEqual(row.age_bucket, "0_30")
+
+    def test_access_own_figures_and_projects_led(self):
+        own = self.Analysis.with_user(self.ann_user).search([])
+        self.assertEqual(set(own.employee_id.ids), {self.ann.id})
+        self.assertEqual(len(self.Analysis.with_user(self.lea).search([])), 5)
+        self.assertFalse(self.Analysis.with_user(self.other_lead).search([]))
+        ann_only = self.totals("project_id", ["invoiced_amount"], user=self.ann_user)
+        self.assertEqual(ann_only["Acme ERP"]["invoiced_amount"], 800.0)
