@@ -38,6 +38,7 @@
         "wizards/timesheet_billing_submit_week_views.xml",
         "wizards/timesheet_billing_reject_views.xml",
         "wizards/timesheet_billing_invoice_views.xml",
+        "wizards/timesheet_billing_accrual_views.xml",
         "views/timesheet_billing_week_views.xml",
         "views/account_analytic_line_views.xml",
         "views/timesheet_billing_reminder_views.xml",

@@ -1,10 +1,18 @@
 from collections import defaultdict
 
-from odoo import models
+from odoo import fields, models
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    timesheet_accrual_date = fields.Date(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="This entry accrues the unbilled timesheets of that date (one per "
+        "company and date).",
+    )
 
     def _get_timesheet_annex_lines(self):
         """Timesheets the invoice bills, for its annex (dates in order). Read

@@ -61,6 +61,19 @@ class ResCompany(models.Model):
         default=3,
         help="Submissions waiting this many days or more appear in the digests.",
     )
+    timesheet_accrual_journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        string="Accrual Journal",
+        domain="[('type', '=', 'general'), ('company_id', '=', id)]",
+        help="Journal of the month-end accrual of unbilled timesheets.",
+    )
+    timesheet_accrual_account_id = fields.Many2one(
+        comodel_name="account.account",
+        string="Accrued Revenue Account",
+        domain="[('account_type', 'in', ('asset_current', 'asset_receivable'))]",
+        help="Debited by the accrual of unbilled timesheets (the projects' income "
+        "accounts are credited).",
+    )
 
     _sql_constraints = [
         (

@@ -40,6 +40,14 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.timesheet_approval_delay_days",
         readonly=False,
     )
+    timesheet_accrual_journal_id = fields.Many2one(
+        related="company_id.timesheet_accrual_journal_id",
+        readonly=False,
+    )
+    timesheet_accrual_account_id = fields.Many2one(
+        related="company_id.timesheet_accrual_account_id",
+        readonly=False,
+    )
 
     def action_send_timesheet_reminders(self):
         self.execute()  # the settings on screen count

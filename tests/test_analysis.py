@@ -3,6 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -214,3 +215,112 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
         self.assertFalse(self.Analysis.with_user(self.other_lead).search([]))
         ann_only = self.totals("project_id", ["invoiced_amount"], user=self.ann_user)
         self.assertEqual(ann_only["Acme ERP"]["invoiced_amount"], 800.0)
+
+    # ----------------------------------------------------------- accrual
+
+    def test_month_end_accrual_and_its_reversal(self):
+        accrued = self.env["account.account"].create(
+            {
+                "name": "Accrued Revenue",
+                "code": "116000",
+                "account_type": "asset_current",
+            }
+        )
+        self.env.company.write(
+            {
+                "timesheet_accrual_journal_id": self.company_data[
+                    "default_journal_misc"
+                ].id,
+                "timesheet_accrual_account_id": accrued.id,
+            }
+        )
+        globex = self.env["project.project"].create(
+            {
+                "name": "Globex Audit",
+                "partner_id": self.partner_b.id,
+                "user_id": self.lea.id,
+            }
+        )
+        bob_line = self.env["account.analytic.line"].create(
+            {
+                "name": "Audit",
+                "project_id": globex.id,
+                "employee_id": self.bob.id,
+                "date": date(2026, 3, 11),
+                "unit_amount": 3,
+            }
+        )
+        bob_line.action_submit()
+        bob_line.with_user(self.lea).action_approve()
+        wizard = (
+            self.env["timesheet.billing.accrual"]
+            .with_user(self.accountant)
+            .create({"date": date(2026, 3, 31)})
+        )
+        # Ann's approved 4 h x 100.00 on Acme ERP, Bob's 3 h x 80.00 on Globex;
+        # Bob's submitted and Ann's draft time are not approved, the rest invoiced
+        self.assertEqual(wizard.amount, 640.0)
+        action = wizard.action_create_accrual()
+        moves = self.env["account.move"].search(action["domain"])
+        accrual = moves.filtered("timesheet_accrual_date")
+        reversal = moves - accrual
+        product = self.env.company.timesheet_billing_product_id.product_tmpl_id
+        income = product._get_product_accounts()["income"]
+        self.assertEqual(
+            (accrual.state, accrual.date, accrual.journal_id),
+            ("draft", date(2026, 3, 31), self.company_data["default_journal_misc"]),
+        )
+        self.assertEqual(
+            sorted(
+                (
+                    line.account_id.code,
+                    line.debit,
+                    line.credit,
+                    line.analytic_distribution or {},
+                )
+                for line in accrual.line_ids
+            ),
+            sorted(
+                [
+                    ("116000", 400.0, 0.0, {}),
+                    (income.code, 0.0, 400.0, {str(self.project.account_id.id): 100}),
+                    ("116000", 240.0, 0.0, {}),
+                    (income.code, 0.0, 240.0, {str(globex.account_id.id): 100}),
+                ]
+            ),
+        )
+        self.assertEqual(
+            (reversal.date, reversal.auto_post, reversal.reversed_entry_id),
+            (date(2026, 4, 1), "at_date", accrual),
+        )
+        self.assertEqual(
+            sorted(
+                (line.account_id.code, line.debit, line.credit)
+                for line in reversal.line_ids
+            ),
+            sorted(
+                [
+                    ("116000", 0.0, 400.0),
+                    (income.code, 400.0, 0.0),
+                    ("116000", 0.0, 240.0),
+                    (income.code, 240.0, 0.0),
+                ]
+            ),
+        )
+        # never two accruals of the same date
+        again = (
+            self.env["timesheet.billing.accrual"]
+            .with_user(self.accountant)
+            .create({"date": date(2026, 3, 31)})
+        )
+        with self.assertRaisesRegex(UserError, "already accrued at 2026-03-31"):
+            again.action_create_accrual()
+        # before Ann's and Bob's approved days: nothing to accrue
+        early = (
+            self.env["timesheet.billing.accrual"]
+            .with_user(self.accountant)
+            .create({"date": date(2026, 3, 9)})
+        )
+        self.assertEqual(early.amount, 0.0)
+        with self.assertRaisesRegex(UserError, "nothing to accrue"):
+            early.action_create_accrual()
