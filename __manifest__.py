@@ -43,6 +43,7 @@
         "views/account_analytic_line_views.xml",
         "views/timesheet_billing_reminder_views.xml",
         "views/timesheet_billing_analysis_views.xml",
+        "views/timesheet_billing_estimate_views.xml",
         "views/res_config_settings_views.xml",
         "views/hr_timesheet_billing_menus.xml",
         "reports/report_invoice_templates.xml",

@@ -41,6 +41,23 @@ class ProjectProject(models.Model):
     budget_policy = fields.Selection(
         selection=BUDGET_POLICIES, tracking=True, help=BUDGET_POLICY_HELP
     )
+    budget_hours_used = fields.Float(
+        compute="_compute_budget_used",
+        help="Hours logged on the project, against its budget of hours.",
+    )
+    budget_amount_used = fields.Monetary(
+        currency_field="currency_id",
+        compute="_compute_budget_used",
+        help="Billable value of the project's time (in its currency), against its "
+        "budget amount.",
+    )
+    budget_hours_percent = fields.Float(
+        string="Hours Consumed (%)", compute="_compute_budget_used"
+    )
+    budget_amount_percent = fields.Float(
+        string="Amount Consumed (%)", compute="_compute_budget_used"
+    )
+    is_over_budget = fields.Boolean(compute="_compute_budget_used")
     billing_assignment_ids = fields.One2many(
         comodel_name="timesheet.billing.assignment",
         inverse_name="project_id",
@@ -55,6 +72,38 @@ class ProjectProject(models.Model):
         string="Contracts",
         copy=False,
     )
+
+    @api.depends("budget_hours", "budget_amount")
+    def _compute_budget_used(self):
+        Line = self.env["account.analytic.line"]
+        hours = dict(
+            Line._read_group(
+                [("project_id", "in", self.ids)], ["project_id"], ["unit_amount:sum"]
+            )
+        )
+        amounts = {}
+        for project, currency, amount in Line._read_group(
+            [("project_id", "in", self.ids), ("is_billable", "=", True)],
+            ["project_id", "bill_currency_id"],
+            ["bill_amount:sum"],
+        ):
+            # only the value billed in the budget's currency counts (as the
+            # budget rule does)
+            if currency == project.currency_id:
+                amounts[project] = amount
+        for project in self:
+            project.budget_hours_used = hours.get(project, 0.0)
+            project.budget_amount_used = amounts.get(project, 0.0)
+            project.budget_hours_percent = _percent(
+                project.budget_hours_used, project.budget_hours
+            )
+            project.budget_amount_percent = _percent(
+                project.budget_amount_used, project.budget_amount
+            )
+            project.is_over_budget = (
+                project.budget_hours_percent > 100
+                or project.budget_amount_percent > 100
+            )
 
     @api.constrains("billing_code", "company_id")
     def _check_billing_code_unique(self):
@@ -122,3 +171,8 @@ class ProjectProject(models.Model):
 
     def _timesheet_status_key(self, project):
         return project
+
+
+def _percent(used, budget):
+    """``used`` as a percentage of ``budget``; 0 without a budget."""
+    return 100.0 * used / budget if budget else 0.0

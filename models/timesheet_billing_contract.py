@@ -103,8 +103,17 @@ class TimesheetBillingContract(models.Model):
     )
     consumed_hours = fields.Float(compute="_compute_consumed")
     consumed_amount = fields.Monetary(compute="_compute_consumed")
+    consumed_hours_percent = fields.Float(
+        string="Hours Consumed (%)", compute="_compute_consumed"
+    )
+    consumed_amount_percent = fields.Float(
+        string="Amount Consumed (%)", compute="_compute_consumed"
+    )
+    is_over_cap = fields.Boolean(compute="_compute_consumed")
 
     @api.depends(
+        "cap_hours",
+        "cap_amount",
         "timesheet_ids.billable_hours",
         "timesheet_ids.bill_amount",
         "timesheet_ids.is_billable",
@@ -123,6 +132,20 @@ class TimesheetBillingContract(models.Model):
         for contract in self:
             contract.consumed_hours, contract.consumed_amount = groups.get(
                 contract, (0.0, 0.0)
+            )
+            contract.consumed_hours_percent = (
+                100.0 * contract.consumed_hours / contract.cap_hours
+                if contract.cap_hours
+                else 0.0
+            )
+            contract.consumed_amount_percent = (
+                100.0 * contract.consumed_amount / contract.cap_amount
+                if contract.cap_amount
+                else 0.0
+            )
+            contract.is_over_cap = (
+                contract.consumed_hours_percent > 100
+                or contract.consumed_amount_percent > 100
             )
 
     @api.constrains("date_start", "date_end", "cap_hours", "cap_amount")

@@ -1,3 +1,4 @@
+from ast import literal_eval
 from datetime import date
 
 from freezegun import freeze_time
@@ -324,3 +325,41 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
         self.assertEqual(early.amount, 0.0)
         with self.assertRaisesRegex(UserError, "nothing to accrue"):
             early.action_create_accrual()
+
+    # -------------------------------------------------- estimate vs actual
+
+    def test_estimate_versus_actual(self):
+        self.project.write({"budget_hours": 16.0, "budget_amount": 2000.0})
+        # 20 h logged (all states) of 16: 125 %; billable value 800 + 400 +
+        # 400 + 160 + 100 = 1,860.00 of 2,000.00: 93 %
+        self.assertEqual(
+            (
+                self.project.budget_hours_used,
+                self.project.budget_hours_percent,
+                self.project.budget_amount_used,
+                self.project.budget_amount_percent,
+                self.project.is_over_budget,
+            ),
+            (20.0, 125.0, 1860.0, 93.0, True),
+        )
+        contract = self.project.contract_ids
+        contract.write({"cap_hours": 40.0, "cap_amount": 1500.0})
+        # 20 billable hours of 40: 50 %; 1,860.00 of 1,500.00: 124 %
+        self.assertEqual(
+            (
+                contract.consumed_hours_percent,
+                contract.consumed_amount_percent,
+                contract.is_over_cap,
+            ),
+            (50.0, 124.0, True),
+        )
+        contract.cap_amount = 2000.0
+        self.assertFalse(contract.is_over_cap)
+        # the approver's reporting list shows it
+        action = self.env.ref("hr_timesheet_billing.project_project_action_estimate")
+        self.assertIn(
+            self.project,
+            self.env["project.project"]
+            .with_user(self.lea)
+            .search(literal_eval(action.domain)),
+        )
