@@ -166,6 +166,9 @@ class ProjectProject(models.Model):
     def _timesheet_status_domain(self):
         return [("project_id", "in", self.ids)]
 
+    def _billing_overview_domain(self):
+        return [("project_id", "in", self.ids)]
+
     def _timesheet_status_groupby(self):
         return "project_id"
 

@@ -8,6 +8,9 @@ class ResPartner(models.Model):
     def _timesheet_status_domain(self):
         return [("project_id.partner_id.commercial_partner_id", "in", self.ids)]
 
+    def _billing_overview_domain(self):
+        return [("partner_id", "in", self.commercial_partner_id.ids)]
+
     def _timesheet_status_groupby(self):
         return "project_id"
 

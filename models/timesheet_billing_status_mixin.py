@@ -84,3 +84,56 @@ class TimesheetBillingStatusMixin(models.AbstractModel):
             record.timesheet_to_invoice_amount = totals[record]["to_invoice"]
             record.timesheet_invoiced_amount = totals[record]["invoiced"]
             record.timesheet_paid_amount = totals[record]["paid"]
+
+    def _billing_overview_domain(self):
+        """Domain of the billing analysis rows of this record (hook)."""
+        raise NotImplementedError
+
+    def action_view_billing_overview(self):
+        """Hours and amounts of this record's timesheets per approval state,
+        in the billing analysis (drill down to the lines)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("%(name)s: Billing Overview", name=self.display_name),
+            "res_model": "timesheet.billing.analysis",
+            "view_mode": "pivot,list,graph",
+            "domain": self._billing_overview_domain(),
+            "context": {
+                "pivot_row_groupby": ["billing_state"],
+                "pivot_column_groupby": [],
+                "pivot_measures": [
+                    "hours",
+                    "billable_hours",
+                    "value",
+                    "invoiced_amount",
+                    "unbilled_amount",
+                ],
+            },
+        }
+
+    def action_view_timesheet_invoices(self):
+        """The customer invoices that bill this record's timesheets: number,
+        date, amount and payment status."""
+        self.ensure_one()
+        invoices = [
+            invoice.id
+            for (invoice,) in self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                [*self._timesheet_status_domain(), ("invoice_id", "!=", False)],
+                ["invoice_id"],
+            )
+        ]
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("%(name)s: Timesheet Invoices", name=self.display_name),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "views": [
+                (self.env.ref("account.view_out_invoice_tree").id, "list"),
+                (False, "form"),
+            ],
+            "domain": [("id", "in", invoices)],
+            "context": {"default_move_type": "out_invoice", "create": False},
+        }

@@ -363,3 +363,43 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
             .with_user(self.lea)
             .search(literal_eval(action.domain)),
         )
+
+    # ------------------------------------------ customer and project overviews
+
+    def test_customer_and_project_overviews(self):
+        for record in (self.project, self.partner_a):
+            action = record.with_user(self.lea).action_view_billing_overview()
+            by_state = {
+                group["billing_state"]: (group["hours"], group["value"])
+                for group in self.Analysis.with_user(self.lea).read_group(
+                    action["domain"], ["hours", "value"], ["billing_state"]
+                )
+            }
+            self.assertEqual(
+                by_state,
+                {
+                    "invoiced": (13.0, 1200.0),
+                    "approved": (4.0, 400.0),
+                    "submitted": (2.0, 160.0),
+                    "draft": (1.0, 100.0),
+                },
+            )
+        action = self.partner_a.with_user(
+            self.accountant
+        ).action_view_timesheet_invoices()
+        invoice = (
+            self.env["account.move"].with_user(self.accountant).search(action["domain"])
+        )
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(
+            (
+                invoice.move_type,
+                invoice.state,
+                invoice.amount_untaxed,
+                invoice.payment_state,
+            ),
+            ("out_invoice", "draft", 1200.0, "not_paid"),
+        )
+        self.assertEqual(
+            self.project.action_view_timesheet_invoices()["domain"], action["domain"]
+        )
