@@ -39,6 +39,7 @@
         "wizards/timesheet_billing_reject_views.xml",
         "wizards/timesheet_billing_invoice_views.xml",
         "wizards/timesheet_billing_accrual_views.xml",
+        "wizards/timesheet_billing_export_views.xml",
         "views/timesheet_billing_week_views.xml",
         "views/account_analytic_line_views.xml",
         "views/timesheet_billing_reminder_views.xml",
@@ -47,6 +48,7 @@
         "views/res_config_settings_views.xml",
         "views/hr_timesheet_billing_menus.xml",
         "reports/report_invoice_templates.xml",
+        "reports/report_weekly_overview.xml",
     ],
     "demo": [
         "demo/timesheet_billing_role_demo.xml",

@@ -1,6 +1,9 @@
+import base64
+import io
 from ast import literal_eval
-from datetime import date
+from datetime import date, datetime
 
+import openpyxl
 from freezegun import freeze_time
 
 from odoo import Command
@@ -402,4 +405,123 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
         )
         self.assertEqual(
             self.project.action_view_timesheet_invoices()["domain"], action["domain"]
+        )
+
+    # ------------------------------------------------------- files: XLSX, PDF
+
+    def export(self, user=None, **values):
+        Export = self.env["timesheet.billing.export"]
+        wizard = (Export.with_user(user) if user else Export).create(values)
+        action = wizard.action_export_xlsx()
+        self.assertIn(
+            f"/web/content/timesheet.billing.export/{wizard.id}/file/", action["url"]
+        )
+        return openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file)))
+
+    def test_weekly_overview_xlsx_and_pdf(self):
+        book = self.export(
+            report="weekly", date_from=date(2026, 3, 2), date_to=date(2026, 3, 22)
+        )
+        self.assertEqual(
+            book.sheetnames,
+            ["Ann 2026-03-02", "Ann 2026-03-09", "Ann 2026-03-16", "Bob 2026-03-02"],
+        )
+        ann = book["Ann 2026-03-09"]
+        self.assertEqual(ann.freeze_panes, "B2")
+        self.assertEqual(
+            [cell.value for cell in ann[1]][:2], ["Project", datetime(2026, 3, 9)]
+        )
+        # Tuesday 10: 4 h on Acme ERP, approved
+        self.assertEqual(
+            [cell.value for cell in ann[2]],
+            ["Acme ERP", 0, 4, 0, 0, 0, 0, 0, 4],
+        )
+        self.assertEqual(ann["A3"].value, "Total")
+        self.assertEqual(ann["I3"].value, 4)
+        self.assertEqual((ann["A5"].value, ann["B5"].value), ("Billable", 4))
+        self.assertEqual((ann["A6"].value, ann["B6"].value), ("Billable %", 1))
+        self.assertEqual(ann["B6"].number_format, "0.0%")
+        self.assertEqual((ann["A7"].value, ann["B7"].value), ("Approved", 4))
+        bob = book["Bob 2026-03-02"]
+        self.assertEqual([cell.value for cell in bob[2]][:4], ["Acme ERP", 0, 5, 0])
+        # the employee gets only their own weeks
+        own = self.export(
+            user=self.ann_user,
+            report="weekly",
+            date_from=date(2026, 3, 2),
+            date_to=date(2026, 3, 22),
+        )
+        self.assertEqual(
+            own.sheetnames, ["Ann 2026-03-02", "Ann 2026-03-09", "Ann 2026-03-16"]
+        )
+        wizard = self.env["timesheet.billing.export"].create(
+            {
+                "report": "weekly",
+                "date_from": date(2026, 3, 2),
+                "date_to": date(2026, 3, 8),
+            }
+        )
+        report = self.env.ref("hr_timesheet_billing.action_report_weekly_overview")
+        html, _kind = report._render_qweb_html(report.report_name, wizard.ids)
+        self.assertIn(b"Acme ERP", html)
+        self.assertIn(b"08:00", html)  # Ann's Monday
+        self.assertIn(b"05:00", html)  # Bob's Tuesday
+        # what the PDF is printed from: in tests Odoo renders reports as HTML
+        # (wkhtmltopdf reads the styles from a running server)
+        html, kind = report._render_qweb_pdf(report.report_name, wizard.ids)
+        self.assertEqual(kind, "html")
+        self.assertIn(b"(<span>100.0</span> %)", html)  # Ann's week all billable
+        self.assertIn(b"<span>Invoiced</span>", html)
+        # printing is for the weekly overview only
+        wizard.report = "profitability"
+        with self.assertRaisesRegex(UserError, "Only the weekly overview prints"):
+            wizard.action_print_pdf()
+
+    def test_profitability_xlsx(self):
+        sheet = self.export(
+            report="profitability",
+            date_from=date(2026, 1, 1),
+            date_to=date(2026, 3, 31),
+        )["Profitability"]
+        self.assertEqual(sheet.freeze_panes, "B2")
+        self.assertEqual(
+            [cell.value for cell in sheet[1]],
+            [
+                "Project",
+                "Hours Worked",
+                "Billable Hours",
+                "Invoiced",
+                "Cost",
+                "Margin",
+                "Margin %",
+            ],
+        )
+        row = [cell.value for cell in sheet[2]]
+        self.assertEqual(row[:6], ["Acme ERP", 20, 20, 1200, 730, 470])
+        self.assertAlmostEqual(row[6], 470 / 1200)
+        self.assertEqual(sheet["D2"].number_format, "#,##0.00")
+        self.assertEqual(
+            [cell.value for cell in sheet[3]][:6], ["Total", 20, 20, 1200, 730, 470]
+        )
+
+    def test_unbilled_xlsx(self):
+        sheet = self.export(
+            report="unbilled", date_from=date(2026, 1, 1), date_to=date(2026, 4, 2)
+        )["Unbilled Work"]
+        self.assertEqual(sheet.freeze_panes, "C2")
+        self.assertEqual(
+            [cell.value for cell in sheet[2]],
+            [
+                self.partner_a.display_name,
+                "Acme ERP",
+                400,
+                0,
+                160,
+                0,
+                560,
+                datetime(2026, 4, 2),
+            ],
+        )
+        self.assertEqual(
+            [cell.value for cell in sheet[3]][:7], ["Total", None, 400, 0, 160, 0, 560]
         )
