@@ -525,3 +525,48 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
         self.assertEqual(
             [cell.value for cell in sheet[3]][:7], ["Total", None, 400, 0, 160, 0, 560]
         )
+
+    def test_foreign_currency_value_at_the_rate_of_the_day(self):
+        other = self.setup_other_currency("EUR")  # 2.0 per unit of ours since 2017
+        globex = self.env["project.project"].create(
+            {
+                "name": "Globex Audit",
+                "partner_id": self.partner_b.id,
+                "user_id": self.lea.id,
+            }
+        )
+        self.env["timesheet.billing.rate"].create(
+            {
+                "employee_id": self.bob.id,
+                "project_id": globex.id,
+                "hourly_rate": 50.0,
+                "currency_id": other.id,
+            }
+        )
+        line = self.env["account.analytic.line"].create(
+            {
+                "name": "Audit",
+                "project_id": globex.id,
+                "employee_id": self.bob.id,
+                "date": date(2026, 3, 5),
+                "unit_amount": 2,
+            }
+        )
+        self.assertEqual((line.bill_amount, line.bill_currency_id), (100.0, other))
+        row = self.Analysis.search([("line_id", "=", line.id)])
+        # 100.00 in the other currency at 2.0: 50.00 of the company's; cost
+        # 2 h x 30.00
+        self.assertEqual(
+            (row.value, row.cost, row.currency_id),
+            (50.0, 60.0, self.env.company.currency_id),
+        )
+        self.env["res.currency.rate"].create(
+            {
+                "name": "2026-03-01",
+                "rate": 4.0,
+                "currency_id": other.id,
+                "company_id": self.env.company.id,
+            }
+        )
+        self.env.invalidate_all()
+        self.assertEqual(self.Analysis.search([("line_id", "=", line.id)]).value, 25.0)
