@@ -317,13 +317,19 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
             .with_user(self.accountant)
             .create({"date": date(2026, 3, 31)})
         )
-        with self.assertRaisesRegex(UserError, "already accrued at 2026-03-31"):
+        with self.assertRaisesRegex(
+            UserError, "already accrued for 2026-03 \\(at 2026-03-31\\)"
+        ):
             again.action_create_accrual()
-        # before Ann's and Bob's approved days: nothing to accrue
+        # nor two of the same month
+        again.date = date(2026, 3, 30)
+        with self.assertRaisesRegex(UserError, "already accrued for 2026-03"):
+            again.action_create_accrual()
+        # a month before Ann's and Bob's approved days: nothing to accrue
         early = (
             self.env["timesheet.billing.accrual"]
             .with_user(self.accountant)
-            .create({"date": date(2026, 3, 9)})
+            .create({"date": date(2026, 2, 28)})
         )
         self.assertEqual(early.amount, 0.0)
         with self.assertRaisesRegex(UserError, "nothing to accrue"):

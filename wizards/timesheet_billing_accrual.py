@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
@@ -96,10 +98,13 @@ class TimesheetBillingAccrual(models.TransientModel):
                     company=company.name,
                 )
             )
+        # one accrual per company and month (the period it closes)
+        first_day = self.date.replace(day=1)
         existing = self.env["account.move"].search(
             [
                 ("company_id", "=", company.id),
-                ("timesheet_accrual_date", "=", self.date),
+                ("timesheet_accrual_date", ">=", first_day),
+                ("timesheet_accrual_date", "<", first_day + relativedelta(months=1)),
                 ("state", "!=", "cancel"),
             ],
             limit=1,
@@ -107,10 +112,12 @@ class TimesheetBillingAccrual(models.TransientModel):
         if existing:
             raise UserError(
                 self.env._(
-                    "Unbilled work of %(company)s is already accrued at %(date)s: "
-                    "%(entry)s. Cancel or delete that entry to accrue again.",
+                    "Unbilled work of %(company)s is already accrued for %(month)s "
+                    "(at %(date)s): %(entry)s. Cancel or delete that entry to accrue "
+                    "again.",
                     company=company.name,
-                    date=self.date,
+                    month=first_day.strftime("%Y-%m"),
+                    date=existing.timesheet_accrual_date,
                     entry=existing.display_name,
                 )
             )
