@@ -179,6 +179,10 @@ def _test_devenv(odoo_source):
             "no:odoo",
             "-p",
             "no:cacheprovider",
+            # its own configuration: the checkout's pyproject.toml is the
+            # addon's packaging, and the checkout an addon, not a test package
+            "-c",
+            str(tools / "pytest.ini"),
             f"--rootdir={tools}",
             str(tools / "tests"),
         ],
