@@ -55,8 +55,9 @@ class AccountMoveLine(models.Model):
             self.timesheet_released_hours += math.fsum(
                 released.mapped("billable_hours")
             )
+            credited = f"{hours:g}"
             released._release_from_invoice(
-                self.env._("Credited: %(hours)s h", hours=f"{hours:g}")
+                self.env._("Credited: %(hours)s h", hours=credited)
             )
 
     def unlink(self):

@@ -72,6 +72,9 @@ def main(argv):
         help="timesheet lines in the table where the lines ready to invoice are "
         "looked up, after the smallest size's run (0: skip)",
     )
+    sub.add_parser(
+        "pot", help="write i18n/hr_timesheet_billing.pot from a fresh install"
+    )
     sub.add_parser("lint", help="run ruff, pylint-odoo and the OCA pre-commit checks")
     sub.add_parser("stop", help="stop the private PostgreSQL cluster")
     args, unknown = parser.parse_known_args(argv)

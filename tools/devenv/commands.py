@@ -95,6 +95,8 @@ def run_test(args):
         passed = _run_addon_tests(odoo, TEST_DB, "pytest.xml", args.pytest_args)
         if not passed:
             return 1
+        if not args.pytest_args and _pot_is_stale(odoo):
+            return 1
         _check_uninstall(odoo)
         if not args.no_sale:
             passed += _check_beside_sale_timesheet(odoo)
@@ -277,6 +279,80 @@ UNINSTALL_SCRIPT = f"""
 module = env["ir.module.module"].search([("name", "=", "{ADDON}")])
 module.button_immediate_uninstall()
 """
+
+
+# ---------------------------------------------------------------- i18n
+
+POT = CHECKOUT / "i18n" / f"{ADDON}.pot"
+
+
+def run_pot(args):
+    """Write the translation template from a fresh install of the addon."""
+    find_odoo(CHECKOUT)
+    with odoo_workspace() as odoo:
+        _fresh_test_database(odoo, _base_template(odoo))
+        POT.parent.mkdir(exist_ok=True)
+        POT.write_text(_export_pot(odoo))
+    say(f"wrote {POT.relative_to(CHECKOUT)}")
+    return 0
+
+
+def _export_pot(odoo):
+    """The template Odoo exports of the addon installed in the test database.
+
+    Odoo reads the terms of every file under the addon's folder, following
+    links: the checkout itself holds .devenv (environments, the database
+    cluster, a link back to the checkout), so the export reads a copy of the
+    repository's files instead."""
+    source = STATE / "i18n" / "addons"
+    shutil.rmtree(source, ignore_errors=True)
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"],
+        cwd=CHECKOUT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\0")
+    for name in filter(None, tracked):
+        if (CHECKOUT / name).is_file():
+            (source / ADDON / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(CHECKOUT / name, source / ADDON / name)
+    exported = STATE / "i18n" / f"{ADDON}.pot"
+    exported.unlink(missing_ok=True)
+    addons_path = ",".join(str(path) for path in [*odoo.odoo.addons_paths, source])
+    odoo.run_logged(
+        "i18n-export.log",
+        "-d",
+        TEST_DB,
+        f"--addons-path={addons_path}",
+        f"--i18n-export={exported}",
+        f"--modules={ADDON}",
+    )
+    return exported.read_text()
+
+
+def _pot_is_stale(odoo):
+    """The committed template holds every term of the installed addon: a
+    string added or changed without ``./dev pot`` fails the run."""
+    say(f"checking {POT.relative_to(CHECKOUT)} against the installed addon")
+    current = _pot_terms(_export_pot(odoo))
+    committed = _pot_terms(POT.read_text()) if POT.exists() else None
+    if current == committed:
+        return False
+    say(
+        f"{POT.relative_to(CHECKOUT)} is stale: run ./dev pot and commit it "
+        f"(diff: {STATE / 'i18n' / (ADDON + '.pot')})"
+    )
+    return True
+
+
+def _pot_terms(text):
+    """The template without its dated header lines."""
+    return [
+        line
+        for line in text.splitlines()
+        if not line.startswith(('"POT-Creation-Date:', '"PO-Revision-Date:'))
+    ]
 
 
 def _check_uninstall(odoo):
