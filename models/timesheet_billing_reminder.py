@@ -193,6 +193,7 @@ class TimesheetBillingReminder(models.Model):
             end = zone.localize(datetime.combine(date_to, time.max))
             expected.update(group.sudo()._list_work_time_per_day(start, end))
         logged = defaultdict(float)
+        logged_total = defaultdict(float)
         for employee, day, hours in (
             self.env["account.analytic.line"]
             .sudo()
@@ -208,6 +209,7 @@ class TimesheetBillingReminder(models.Model):
             )
         ):
             logged[employee.id, day] = hours
+            logged_total[employee.id] += hours
         result = {}
         for employee in employees:
             days = [
@@ -215,11 +217,7 @@ class TimesheetBillingReminder(models.Model):
                 for day, hours in expected.get(employee.id, [])
             ]
             total_expected = sum(hours for _day, hours, _logged in days)
-            total_logged = sum(
-                hours
-                for (employee_id, _day), hours in logged.items()
-                if employee_id == employee.id
-            )
+            total_logged = logged_total[employee.id]
             result[employee] = {
                 "expected": total_expected,
                 "logged": total_logged,
