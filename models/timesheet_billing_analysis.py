@@ -144,7 +144,11 @@ class TimesheetBillingAnalysis(models.Model):
                         WHEN %(today)s::date - line.date <= 60 THEN '31_60'
                         WHEN %(today)s::date - line.date <= 90 THEN '61_90'
                         ELSE 'over_90' END AS age_bucket,
-                   CASE WHEN line.billing_state NOT IN %(open)s THEN NULL
+                   -- GREATEST ignores NULL: no cycle, no date
+                   CASE WHEN line.billing_state NOT IN %(open)s
+                          OR contract.invoicing_cycle IS DISTINCT FROM 'weekly'
+                         AND contract.invoicing_cycle IS DISTINCT FROM 'monthly'
+                        THEN NULL
                         ELSE GREATEST(%(today)s::date, CASE contract.invoicing_cycle
                             WHEN 'weekly' THEN date_trunc('week', line.date)::date + 7
                             WHEN 'monthly' THEN (

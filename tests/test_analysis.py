@@ -201,6 +201,14 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
         # monthly contract: invoiced on the 1st of the next month, never
         # before today (2026-04-02)
         self.assertEqual(set(rows.mapped("expected_invoice_date")), {date(2026, 4, 2)})
+        # a manual contract gives no date
+        self.project.contract_ids.invoicing_cycle = "manual"
+        self.env.invalidate_all()
+        self.assertFalse(
+            any(self.Analysis.search(unbilled).mapped("expected_invoice_date"))
+        )
+        self.project.contract_ids.invoicing_cycle = "monthly"
+        self.env.invalidate_all()
         invoiced = self.Analysis.search([("billing_state", "=", "invoiced")])
         self.assertEqual(len(invoiced), 2)
         self.assertFalse(any(invoiced.mapped("expected_invoice_date")))
