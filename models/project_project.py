@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .timesheet_billing_analysis import percent_of
 from .timesheet_billing_rule import BUDGET_POLICIES, BUDGET_POLICY_HELP
 
 
@@ -94,10 +95,10 @@ class ProjectProject(models.Model):
         for project in self:
             project.budget_hours_used = hours.get(project, 0.0)
             project.budget_amount_used = amounts.get(project, 0.0)
-            project.budget_hours_percent = _percent(
+            project.budget_hours_percent = percent_of(
                 project.budget_hours_used, project.budget_hours
             )
-            project.budget_amount_percent = _percent(
+            project.budget_amount_percent = percent_of(
                 project.budget_amount_used, project.budget_amount
             )
             project.is_over_budget = (
@@ -174,8 +175,3 @@ class ProjectProject(models.Model):
 
     def _timesheet_status_key(self, project):
         return project
-
-
-def _percent(used, budget):
-    """``used`` as a percentage of ``budget``; 0 without a budget."""
-    return 100.0 * used / budget if budget else 0.0

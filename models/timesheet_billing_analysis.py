@@ -11,6 +11,12 @@ AGE_BUCKETS = [
 ]
 
 
+def percent_of(part, whole):
+    """``part`` as a percentage of ``whole``; 0 when ``whole`` is 0 (no
+    budget, nothing invoiced)."""
+    return 100.0 * part / whole if whole else 0.0
+
+
 class TimesheetBillingAnalysis(models.Model):
     """Profitability and unbilled work, one row per timesheet line.
 
@@ -226,7 +232,7 @@ class TimesheetBillingAnalysis(models.Model):
         )
         if ratio:
             for group in result:
-                invoiced = group.get("invoiced_amount") or 0.0
-                margin = group.get("margin") or 0.0
-                group["margin_percent"] = 100.0 * margin / invoiced if invoiced else 0.0
+                group["margin_percent"] = percent_of(
+                    group.get("margin") or 0.0, group.get("invoiced_amount") or 0.0
+                )
         return result

@@ -6,6 +6,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .timesheet_billing_analysis import percent_of
 from .timesheet_billing_rule import BUDGET_POLICIES, BUDGET_POLICY_HELP
 
 _logger = logging.getLogger(__name__)
@@ -133,15 +134,11 @@ class TimesheetBillingContract(models.Model):
             contract.consumed_hours, contract.consumed_amount = groups.get(
                 contract, (0.0, 0.0)
             )
-            contract.consumed_hours_percent = (
-                100.0 * contract.consumed_hours / contract.cap_hours
-                if contract.cap_hours
-                else 0.0
+            contract.consumed_hours_percent = percent_of(
+                contract.consumed_hours, contract.cap_hours
             )
-            contract.consumed_amount_percent = (
-                100.0 * contract.consumed_amount / contract.cap_amount
-                if contract.cap_amount
-                else 0.0
+            contract.consumed_amount_percent = percent_of(
+                contract.consumed_amount, contract.cap_amount
             )
             contract.is_over_cap = (
                 contract.consumed_hours_percent > 100

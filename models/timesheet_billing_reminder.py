@@ -258,8 +258,8 @@ class TimesheetBillingReminder(models.Model):
         company's delay, and none twice the same day."""
         waiting = self._get_waiting_weeks(company, today)
         by_approver = defaultdict(list)
-        for week, state, since, hours in waiting:
-            for user in self._get_week_approvers(week, state):
+        for week, state, since, hours, projects in waiting:
+            for user in self._get_week_approvers(week, state, projects):
                 by_approver[user].append((week, state, since, hours))
         sent_today = set(
             self.search(
@@ -282,19 +282,25 @@ class TimesheetBillingReminder(models.Model):
 
     @api.model
     def _get_waiting_weeks(self, company, today):
-        """``[(week, state, waiting since, hours)]``: the employee weeks with
-        lines in a pending state since before the company's delay."""
+        """``[(week, state, waiting since, hours, projects)]``: the employee
+        weeks with lines in a pending state since before the company's delay,
+        and the projects of those lines."""
         limit = today - timedelta(days=company.timesheet_approval_delay_days)
         Line = self.env["account.analytic.line"].sudo()
-        groups = Line._read_group(
+        hours_of = defaultdict(float)
+        projects_of = defaultdict(lambda: self.env["project.project"])
+        for week, state, project, hours in Line._read_group(
             [
                 ("company_id", "=", company.id),
                 ("billing_state", "in", ("submitted", "lead_approved")),
                 ("week_id", "!=", False),
             ],
-            ["week_id", "billing_state"],
+            ["week_id", "billing_state", "project_id"],
             ["unit_amount:sum"],
-        )
+        ):
+            hours_of[week, state] += hours
+            projects_of[week, state] |= project
+        groups = [(week, state, hours) for (week, state), hours in hours_of.items()]
         since = {
             (week.id, state): moment
             for week, state, moment in self.env["timesheet.billing.approval.log"]
@@ -306,23 +312,22 @@ class TimesheetBillingReminder(models.Model):
             )
         }
         return [
-            (week, state, since[week.id, state].date(), hours)
+            (week, state, since[week.id, state].date(), hours, projects_of[week, state])
             for week, state, hours in groups
             if (week.id, state) in since and since[week.id, state].date() <= limit
         ]
 
     @api.model
-    def _get_week_approvers(self, week, state):
-        """Who acts next on ``week``'s lines in ``state`` (hook): the project
-        leads and the employee's approver, then Finance."""
+    def _get_week_approvers(self, week, state, projects):
+        """Who acts next on ``week``'s lines in ``state``, on ``projects``
+        (hook): the project leads and the employee's approver, then Finance."""
         if state == "lead_approved":
             group = self.env.ref(FINANCE_GROUP)
             return group.sudo().users.filtered(
                 lambda user: week.company_id in user.company_ids
             )
-        lines = week.sudo().line_ids.filtered(lambda line: line.billing_state == state)
         return (
-            lines.project_id.user_id | week.employee_id.sudo().billing_approver_id
+            projects.sudo().user_id | week.employee_id.sudo().billing_approver_id
         ).filtered("active")
 
     def _prepare_digest_vals(self, company, user, today, entries):

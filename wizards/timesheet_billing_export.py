@@ -8,7 +8,7 @@ import xlsxwriter
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.timesheet_billing_analysis import AGE_BUCKETS
+from ..models.timesheet_billing_analysis import AGE_BUCKETS, percent_of
 
 UNBILLED_STATES = ("submitted", "lead_approved", "approved")
 
@@ -71,16 +71,7 @@ class TimesheetBillingExport(models.TransientModel):
                 )
 
     def _line_domain(self):
-        domain = [
-            ("project_id", "!=", False),
-            ("date", ">=", self.date_from),
-            ("date", "<=", self.date_to),
-        ]
-        if self.employee_ids:
-            domain.append(("employee_id", "in", self.employee_ids.ids))
-        if self.project_ids:
-            domain.append(("project_id", "in", self.project_ids.ids))
-        return domain
+        return [("project_id", "!=", False), *self._analysis_domain()]
 
     # ---------------------------------------------------------------- data
 
@@ -134,9 +125,7 @@ class TimesheetBillingExport(models.TransientModel):
                     "day_totals": day_totals,
                     "total": total,
                     "billable": sheet["billable"],
-                    "billable_percent": 100.0 * sheet["billable"] / total
-                    if total
-                    else 0.0,
+                    "billable_percent": percent_of(sheet["billable"], total),
                     "states": [
                         (states[state], hours)
                         for state, hours in sheet["states"].items()
@@ -164,10 +153,7 @@ class TimesheetBillingExport(models.TransientModel):
             [f"{name}:sum" for name in fields_],
         ):
             row = dict(zip(fields_, values, strict=True), project=project)
-            invoiced = row["invoiced_amount"]
-            row["margin_percent"] = (
-                100.0 * row["margin"] / invoiced if invoiced else 0.0
-            )
+            row["margin_percent"] = percent_of(row["margin"], row["invoiced_amount"])
             rows.append(row)
         return sorted(rows, key=lambda row: row["project"].display_name)
 

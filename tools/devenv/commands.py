@@ -16,6 +16,7 @@ from pathlib import Path
 import environments
 import lint
 import postgres
+import repository
 from odoo_runner import ADDON, OdooRunner, module_depends
 from odoo_source import find_odoo
 
@@ -301,22 +302,10 @@ def _export_pot(odoo):
     """The template Odoo exports of the addon installed in the test database.
 
     Odoo reads the terms of every file under the addon's folder, following
-    links: the checkout itself holds .devenv (environments, the database
-    cluster, a link back to the checkout), so the export reads a copy of the
-    repository's files instead."""
+    links, .devenv included: it reads a copy of the repository's files."""
     source = STATE / "i18n" / "addons"
     shutil.rmtree(source, ignore_errors=True)
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"],
-        cwd=CHECKOUT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split("\0")
-    for name in filter(None, tracked):
-        if (CHECKOUT / name).is_file():
-            (source / ADDON / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(CHECKOUT / name, source / ADDON / name)
+    repository.copy_tracked_files(CHECKOUT, source / ADDON)
     exported = STATE / "i18n" / f"{ADDON}.pot"
     exported.unlink(missing_ok=True)
     addons_path = ",".join(str(path) for path in [*odoo.odoo.addons_paths, source])

@@ -2,13 +2,13 @@
 manifest, installed as odoo.addons.hr_timesheet_billing."""
 
 import ast
-import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from repository import copy_tracked_files
 
 CHECKOUT = Path(__file__).resolve().parents[3]
 ADDON = "hr_timesheet_billing"
@@ -25,14 +25,7 @@ def wheel(tmp_path_factory):
     # whool names the package after the addon's folder: build from the
     # repository's files in a folder named as the addon (outside git, so the
     # version is the manifest's), as the README tells users to clone it.
-    source = tmp_path_factory.mktemp("source") / ADDON
-    tracked = subprocess.run(
-        ["git", "ls-files"], cwd=CHECKOUT, check=True, capture_output=True, text=True
-    ).stdout.split()
-    for name in tracked:
-        if (CHECKOUT / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(CHECKOUT / name, source / name)
+    source = copy_tracked_files(CHECKOUT, tmp_path_factory.mktemp("source") / ADDON)
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [
