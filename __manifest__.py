@@ -59,6 +59,9 @@
         "demo/account_analytic_line_demo.xml",
         "demo/res_company_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["hr_timesheet_billing/static/tests/tours/**/*"],
+    },
     "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

@@ -19,3 +19,4 @@ from . import project_task
 from . import account_analytic_line
 from . import account_move
 from . import account_move_line
+from . import ir_ui_menu

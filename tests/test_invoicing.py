@@ -197,7 +197,7 @@ class TestInvoicing(AccountTestInvoicingCommon):
         submitted.action_submit()
         wizard = Form(self.env["timesheet.billing.invoice"].with_user(self.accountant))
         wizard.date_to = date(2026, 3, 31)
-        self.assertIn("1 draft invoices", wizard.preview)
+        self.assertIn("1 draft invoice will be created.", wizard.preview)
         self.assertIn("1,040.00", wizard.preview)
         self.assertIn("not approved (Submitted)", wizard.preview)
         wizard.date_to = date(2026, 3, 11)

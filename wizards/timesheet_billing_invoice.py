@@ -411,7 +411,11 @@ class TimesheetBillingInvoice(models.TransientModel):
             "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
             "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
         ) % (
-            self.env._("%(count)s draft invoices will be created.", count=len(plan)),
+            self.env._("1 draft invoice will be created.")
+            if len(plan) == 1
+            else self.env._(
+                "%(count)s draft invoices will be created.", count=len(plan)
+            ),
             self.env._("Invoice"),
             self.env._("Lines"),
             self.env._("Timesheets"),

@@ -13,6 +13,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import browser
 import environments
 import lint
 import postgres
@@ -31,6 +32,7 @@ SALE_TEST_DB = f"{ADDON}_sale_test"
 TEMPLATE_PREFIX = f"{ADDON}_base_"
 # Odoo's own timesheet invoicing, which users may run beside this addon.
 SALE_MODULES = ("sale_timesheet",)
+SALE_TESTS = "tests/test_sale_timesheet.py"
 
 
 def say(message):
@@ -90,6 +92,7 @@ def run_test(args):
     if _test_devenv(odoo_source):
         say("the tests of ./dev itself failed")
         return 1
+    say(f"browser for the tours: {browser.ensure_chrome(say)}")
     with odoo_workspace() as odoo:
         template = _base_template(odoo)
         _fresh_test_database(odoo, template)
@@ -110,9 +113,12 @@ def run_test(args):
     return 0
 
 
-def _run_addon_tests(odoo, database, junit_name, pytest_args, paths=("tests",)):
-    """pytest-odoo on ``database``; the number of tests passed, 0 on a failure
-    or when no test passed (a run without tests is a failure)."""
+def _run_addon_tests(
+    odoo, database, junit_name, pytest_args, paths=("tests",), ignore=(SALE_TESTS,)
+):
+    """pytest-odoo on ``database``; the number of tests passed, 0 on a failure,
+    when no test passed (a run without tests is a failure) or when one was
+    skipped (a tour without its browser must not pass unseen)."""
     junit = STATE / "logs" / junit_name
     junit.unlink(missing_ok=True)
     pytest = subprocess.run(
@@ -121,10 +127,13 @@ def _run_addon_tests(odoo, database, junit_name, pytest_args, paths=("tests",)):
             "-m",
             "pytest",
             *(str(odoo.addon_path / path) for path in paths),
+            *(f"--ignore={odoo.addon_path / path}" for path in ignore),
             f"--rootdir={odoo.addon_path}",
             f"--odoo-config={odoo.config}",
             f"--odoo-database={database}",
             f"--junitxml={junit}",
+            # an HTTP server for the browser tours (tests/test_tours.py)
+            "--odoo-http",
             "-o",
             f"cache_dir={STATE / 'pytest_cache'}",
             # Odoo's pinned libraries import modules Python deprecates.
@@ -140,7 +149,10 @@ def _run_addon_tests(odoo, database, junit_name, pytest_args, paths=("tests",)):
     if pytest.returncode:
         say(f"tests failed in {database} (pytest exit code {pytest.returncode})")
         return 0
-    passed = _passed_tests(junit)
+    passed, skipped = _count_tests(junit)
+    if skipped:
+        say(f"{len(skipped)} tests skipped in {database}: {', '.join(skipped)}")
+        return 0
     if not passed:
         say(f"no test passed in {database}: a run without tests is a failure")
     return passed
@@ -159,7 +171,8 @@ def _check_beside_sale_timesheet(odoo):
         SALE_TEST_DB,
         "pytest-sale.xml",
         [],
-        paths=("tests/test_sale_timesheet.py",),
+        paths=(SALE_TESTS,),
+        ignore=(),
     )
     if not passed:
         raise RuntimeError(f"the tests beside {', '.join(SALE_MODULES)} failed")
@@ -262,18 +275,19 @@ def _drop_database(odoo, database):
     shutil.rmtree(odoo.filestore(database), ignore_errors=True)
 
 
-def _passed_tests(junit):
+def _count_tests(junit):
+    """``(tests passed, names of the tests skipped)`` of a JUnit report."""
     if not junit.is_file():
-        return 0
+        return 0, []
     root = ET.parse(junit).getroot()
-    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-    total = 0
-    for suite in suites:
-        counts = [
-            int(suite.get(key, 0)) for key in ("tests", "failures", "errors", "skipped")
-        ]
-        total += counts[0] - sum(counts[1:])
-    return total
+    passed, skipped = 0, []
+    for case in root.iter("testcase"):
+        outcome = {child.tag for child in case}
+        if "skipped" in outcome:
+            skipped.append(case.get("name"))
+        elif not outcome & {"failure", "error"}:
+            passed += 1
+    return passed, skipped
 
 
 UNINSTALL_SCRIPT = f"""
