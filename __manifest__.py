@@ -52,11 +52,13 @@
     ],
     "demo": [
         "demo/timesheet_billing_role_demo.xml",
+        "demo/res_users_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/project_project_demo.xml",
         "demo/timesheet_billing_rate_demo.xml",
         "demo/timesheet_billing_rule_demo.xml",
         "demo/account_analytic_line_demo.xml",
+        "demo/timesheet_billing_story_demo.xml",
         "demo/res_company_demo.xml",
     ],
     "assets": {

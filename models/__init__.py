@@ -20,3 +20,4 @@ from . import account_analytic_line
 from . import account_move
 from . import account_move_line
 from . import ir_ui_menu
+from . import timesheet_billing_demo

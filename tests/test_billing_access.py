@@ -117,3 +117,25 @@ class TestBillingAccess(TimesheetBillingSetupCommon):
             self.senior_card,
         )
         self.assertEqual(self.log(1).sudo().bill_rate, 100.0)
+
+    def test_employees_find_their_week_in_the_menu(self):
+        """hr_timesheet shows plain users a flat Timesheets app: they get their
+        own Submit My Week and My Weeks entries, approvers the ones of the
+        Timesheets dropdown instead (never both)."""
+        own = {
+            "hr_timesheet_billing.timesheet_billing_submit_week_employee_menu",
+            "hr_timesheet_billing.timesheet_billing_week_employee_menu",
+        }
+        dropdown = {
+            "hr_timesheet_billing.timesheet_billing_submit_week_menu",
+            "hr_timesheet_billing.timesheet_billing_week_menu",
+        }
+
+        def visible(user):
+            menus = self.env["ir.ui.menu"].with_user(user).load_menus(debug=False)
+            return {
+                menu.get("xmlid") for menu in menus.values() if isinstance(menu, dict)
+            }
+
+        self.assertEqual(visible(self.timesheet_user) & (own | dropdown), own)
+        self.assertEqual(visible(self.approver) & (own | dropdown), dropdown)
