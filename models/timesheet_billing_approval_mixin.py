@@ -58,6 +58,40 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         "they moved).",
     )
 
+    can_approve = fields.Boolean(
+        string="Mine to Approve",
+        compute="_compute_can_approve",
+        search="_search_can_approve",
+        help="At a stage the current user approves (the lead's, or Finance's), "
+        "and not their own time.",
+    )
+
+    def _get_my_approval_domain(self):
+        user = self.env.user
+        return expression.AND(
+            [
+                self._get_approvable_domain(user),
+                ["!", *expression.normalize_domain(self._get_owner_domain(user))],
+            ]
+        )
+
+    @api.depends_context("uid")
+    def _compute_can_approve(self):
+        saved = self.filtered("id")
+        mine = saved._filter_by_domain(self._get_my_approval_domain())
+        for line in self:
+            line.can_approve = line in mine
+
+    def _search_can_approve(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(
+                self.env._("Search Mine to Approve with = or != and true or false.")
+            )
+        domain = self._get_my_approval_domain()
+        if (operator == "=") == value:
+            return domain
+        return ["!", *expression.normalize_domain(domain)]
+
     def _compute_approval_log_ids(self):
         Log = self.env["timesheet.billing.approval.log"]
         logs_of = Log.sudo()._logs_of_lines([line.id for line in self._origin])

@@ -203,6 +203,51 @@ class TestApprovalFlow(TimesheetBillingSetupCommon):
         )
         self.assertEqual(logs[-1].user_id, self.fiona)
 
+    def test_mine_to_approve_is_the_stage_each_user_acts_on(self):
+        """The To Approve list's filter: the lead sees what waits for them (not
+        what waits for Finance, nor another lead's project), Finance what the
+        leads approved; nobody their own time."""
+        self.company.timesheet_finance_approval = True
+        acme = self.ann_logs(4)
+        globex = self.ann_logs(2, project=self.project_globex)
+        (acme | globex).with_user(self.timesheet_user).action_submit()
+        Line = self.Line.with_context(active_test=False)
+        mine = [("can_approve", "=", True), ("id", "in", (acme | globex).ids)]
+
+        def waiting_for(user):
+            return Line.with_user(user).search(mine)
+
+        self.assertEqual(waiting_for(self.lea), acme)
+        self.assertEqual(waiting_for(self.leo), globex)
+        self.assertFalse(waiting_for(self.fiona))
+        self.assertEqual(acme.with_user(self.lea).can_approve, True)
+        self.assertEqual(globex.with_user(self.lea).can_approve, False)
+        acme.with_user(self.lea).action_approve()
+        self.assertFalse(waiting_for(self.lea))
+        self.assertEqual(waiting_for(self.fiona), acme)
+        self.assertEqual(
+            Line.with_user(self.fiona).search(
+                [("can_approve", "=", False), ("id", "in", (acme | globex).ids)]
+            ),
+            globex,
+        )
+        # Fiona's own time never waits for her.
+        fiona_employee = self.env["hr.employee"].create(
+            {"name": "Fiona Finance", "user_id": self.fiona.id}
+        )
+        own = self.Line.create(
+            {
+                "name": "Month-end close",
+                "project_id": self.project_acme.id,
+                "employee_id": fiona_employee.id,
+                "date": date(2026, 3, 4),
+                "unit_amount": 1.0,
+            }
+        )
+        own.sudo().billing_state = "lead_approved"
+        self.assertEqual(waiting_for(self.fiona), acme)
+        self.assertFalse(own.with_user(self.fiona).can_approve)
+
     def test_contract_decides_the_finance_stage(self):
         self.company.timesheet_finance_approval = True
         self.env["timesheet.billing.contract"].create(

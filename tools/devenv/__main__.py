@@ -75,6 +75,10 @@ def main(argv):
     sub.add_parser(
         "pot", help="write i18n/hr_timesheet_billing.pot from a fresh install"
     )
+    sub.add_parser(
+        "screenshots",
+        help="take the README screenshots (tests/screenshots.py, fresh demo data)",
+    )
     sub.add_parser("lint", help="run ruff, pylint-odoo and the OCA pre-commit checks")
     sub.add_parser("stop", help="stop the private PostgreSQL cluster")
     args, unknown = parser.parse_known_args(argv)

@@ -28,8 +28,10 @@ STATE = CHECKOUT / ".devenv"
 DEMO_DB = f"{ADDON}_demo"
 TEST_DB = f"{ADDON}_test"
 DEMO_CHECK_DB = f"{ADDON}_demo_check"
+SCREENSHOTS_DB = f"{ADDON}_screenshots"
 SALE_TEST_DB = f"{ADDON}_sale_test"
 TEMPLATE_PREFIX = f"{ADDON}_base_"
+SCREENSHOTS = CHECKOUT / "static" / "description" / "screenshots"
 # Odoo's own timesheet invoicing, which users may run beside this addon.
 SALE_MODULES = ("sale_timesheet",)
 SALE_TESTS = "tests/test_sale_timesheet.py"
@@ -501,6 +503,39 @@ def run_demo(args):
     return 0
 
 
+def run_screenshots(args):
+    """The README's screenshots: tests/screenshots.py in headless Chromium on
+    the demo database (its changes rolled back)."""
+    say(f"browser: {browser.ensure_chrome(say)}")
+    with odoo_workspace() as odoo:
+        # a fresh demo database: the story's dates are those of today
+        template = _base_template(odoo, demo=True)
+        _install_afresh(odoo, template, SCREENSHOTS_DB, "screenshots-install.log")
+        done = subprocess.run(
+            [
+                odoo.env.python,
+                "-m",
+                "pytest",
+                str(odoo.addon_path / "tests" / "screenshots.py"),
+                f"--rootdir={odoo.addon_path}",
+                f"--odoo-config={odoo.config}",
+                f"--odoo-database={SCREENSHOTS_DB}",
+                "--odoo-http",
+                "-o",
+                f"cache_dir={STATE / 'pytest_cache'}",
+                "-W",
+                "ignore::DeprecationWarning",
+            ],
+            env={**odoo.process_env(), "HTB_SCREENSHOTS_DIR": str(SCREENSHOTS)},
+            check=False,
+        )
+        _drop_database(odoo, SCREENSHOTS_DB)
+    if done.returncode:
+        return done.returncode
+    say(f"screenshots written to {SCREENSHOTS.relative_to(CHECKOUT)}")
+    return 0
+
+
 def _addon_fingerprint():
     """A digest of the addon's files, to update the demo database when they change."""
     digest = hashlib.sha1()
@@ -565,7 +600,10 @@ def _print_banner(port):
   Odoo 18.0 with {ADDON} is ready:  http://localhost:{port}
   database  {DEMO_DB} (demo data)
   logins    admin / admin   (administrator)
-            demo / demo     (Marc Demo, consultant and timesheet approver)
+            demo / demo     (Marc Demo, consultant: logs and submits time)
+            lead / lead     (Laura Lead, leads Northwind ERP and Bergmann)
+            finance / finance       (Frank Finance, approves for Finance)
+            accountant / accountant (Alice Accountant, invoices)
   Ctrl-C stops Odoo (and the private PostgreSQL cluster if this command started it).
 """,
         flush=True,

@@ -153,9 +153,8 @@ tours.add("hr_timesheet_billing_lead_review", {
         },
         ...approveSelection(),
         {
-            content: "Approved by the lead, on to finance",
-            trigger:
-                ".o_list_view:not(:has(.o_data_row:contains(Submitted))) .o_data_row:contains(Approved by Lead)",
+            content: "Approved by the lead: on to Finance, nothing left for the lead",
+            trigger: ".o_view_nocontent:contains(Nothing to approve)",
         },
     ],
 });
@@ -203,7 +202,7 @@ tours.add("hr_timesheet_billing_lead_approve", {
         },
         ...approveSelection(),
         {
-            trigger: ".o_data_row:contains(phase 2):contains(Approved by Lead)",
+            trigger: ".o_view_nocontent:contains(Nothing to approve)",
         },
     ],
 });
@@ -223,7 +222,7 @@ tours.add("hr_timesheet_billing_finance_approve", {
         ...approveSelection(),
         {
             content: "Nothing left to approve",
-            trigger: ".o_list_view:not(:has(.o_data_row))",
+            trigger: ".o_view_nocontent:contains(Nothing to approve)",
         },
     ],
 });
