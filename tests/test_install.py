@@ -1,6 +1,6 @@
 from lxml import etree
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import TimesheetBillingCommon
@@ -128,3 +128,38 @@ class TestInstall(TimesheetBillingCommon):
         self.assertTrue(
             admin.has_group("hr_timesheet_billing.group_timesheet_billing_manager")
         )
+
+    def test_french_translation(self):
+        """fr.po loads: menus, field labels and error messages in French for a
+        user who works in French."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["hr_timesheet_billing"], ["fr_FR"]
+        )
+        french = self.env(context={"lang": "fr_FR"})
+        self.assertEqual(
+            french.ref("hr_timesheet_billing.timesheet_billing_submit_week_menu").name,
+            "Soumettre ma semaine",
+        )
+        self.assertEqual(
+            french["account.analytic.line"].fields_get(["billing_state"])[
+                "billing_state"
+            ]["selection"][2],
+            ("lead_approved", "Approuvée par le chef de projet"),
+        )
+        employee = self.env["hr.employee"].create({"name": "Élodie"})
+        with self.assertRaisesRegex(
+            ValidationError, "les heures facturables ne peuvent pas être négatives"
+        ):
+            french["account.analytic.line"].create(
+                {
+                    "name": "Audit",
+                    "project_id": self.env["project.project"]
+                    .create({"name": "Audit"})
+                    .id,
+                    "employee_id": employee.id,
+                    "unit_amount": 1.0,
+                    "billable_hours": -1.0,
+                    "billable_hours_reason": "test",
+                }
+            )

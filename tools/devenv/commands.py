@@ -311,6 +311,44 @@ def run_pot(args):
         POT.parent.mkdir(exist_ok=True)
         POT.write_text(_export_pot(odoo))
     say(f"wrote {POT.relative_to(CHECKOUT)}")
+    return _merge_translations()
+
+
+def _merge_translations():
+    """Bring each translation of i18n/ up to the template (GNU gettext's
+    msgmerge): new terms come untranslated, removed ones go; the tests of
+    ./dev itself then say which terms need translating. Terms the language
+    writes as the source keep an empty msgstr and a "# same as the source"
+    comment (tools/devenv/tests/test_translations.py)."""
+    translations = sorted(POT.parent.glob("*.po"))
+    if not translations:
+        return 0
+    if not shutil.which("msgmerge"):
+        say("msgmerge not found (Debian/Ubuntu: apt install gettext): merge by hand")
+        return 1
+    for po in translations:
+        subprocess.run(
+            [
+                "msgmerge",
+                "--quiet",
+                "--update",
+                "--backup=none",
+                "--no-fuzzy-matching",
+                str(po),
+                str(POT),
+            ],
+            check=True,
+        )
+        say(f"merged {po.relative_to(CHECKOUT)}")
+    # then in the layout OCA's po-pretty-format wants (sorted, polib's wrapping)
+    lint_env = environments.ensure_lint_env(STATE)
+    subprocess.run(
+        [str(lint_env.bin("oca-checks-po")), "--fix", "--no-verbose", "--no-exit"]
+        + [str(po) for po in translations],
+        cwd=CHECKOUT,
+        check=False,
+        capture_output=True,
+    )
     return 0
 
 
