@@ -1,7 +1,7 @@
 import math
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 # What Marc Demo does each working day of the story: (project, task or None,
 # description, hours).
@@ -59,6 +59,22 @@ class TimesheetBillingDemo(models.AbstractModel):
         # Four and five weeks ago: invoiced and posted; Northwind has paid.
         invoiced_until = this_monday - timedelta(weeks=3, days=1)
         self._invoice_and_collect(accountant, invoiced_until)
+
+    @api.model
+    def _set_up_reverse_charge(self):
+        """The demo's Foreign Customers fiscal position maps the company's
+        sales tax to a 0 % reverse-charge copy, as its note says."""
+        sales_tax = self.env.company.account_sale_tax_id
+        if not sales_tax:
+            return
+        reverse_charge = sales_tax.copy(
+            {"name": f"0% Reverse charge ({sales_tax.name})", "amount": 0.0}
+        )
+        self.env.ref("hr_timesheet_billing.fiscal_position_foreign").tax_ids = [
+            Command.create(
+                {"tax_src_id": sales_tax.id, "tax_dest_id": reverse_charge.id}
+            )
+        ]
 
     def _log_week(self, employee, monday, today):
         """Marc's time of the week of ``monday``, up to today; Friday of last

@@ -8,3 +8,9 @@ from . import test_approval_flow
 from . import test_invoicing
 from . import test_invoicing_concurrency
 from . import test_billing_performance
+from . import test_upgrade
+from . import test_reminders
+from . import test_analysis
+from . import test_sale_timesheet
+from . import test_tours
+from . import test_xmlrpc_example

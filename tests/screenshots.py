@@ -23,7 +23,7 @@ ACTION = "/odoo/action-hr_timesheet_billing."
 
 
 class TakeScreenshots(HttpCase):
-    browser_size = "1366x768"
+    browser_size = "1600x900"
 
     def shoot(self, name, login, url, ready, before=""):
         """Open ``url`` as ``login`` (demo password = login), wait for the CSS
@@ -126,13 +126,20 @@ class TakeScreenshots(HttpCase):
             ".o_form_view .o_field_widget[name=invoice_line_ids] .o_data_row",
         )
         self.shoot(
-            "7-manager-profitability",
+            "7-invoice-timesheet-annex",
+            "accountant",
+            f"/report/html/account.report_invoice/{bergmann_invoice.id}",
+            "#timesheet_annex",
+            before="document.getElementById('timesheet_annex').scrollIntoView()",
+        )
+        self.shoot(
+            "8-manager-profitability",
             "admin",
             f"{ACTION}timesheet_billing_analysis_action_profitability",
             ".o_pivot table",
         )
         self.shoot(
-            "8-manager-contracts",
+            "9-manager-contracts",
             "admin",
             f"{ACTION}timesheet_billing_contract_action_estimate",
             ".o_list_view .o_data_row",

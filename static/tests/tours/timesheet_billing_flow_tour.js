@@ -163,6 +163,11 @@ tours.add("hr_timesheet_billing_employee_fix", {
     url: "/odoo/action-hr_timesheet.act_hr_timesheet_line",
     steps: () => [
         {
+            content: "The call is back in draft, with the lead's reason",
+            trigger:
+                ".o_data_row:contains(Client call):contains(Draft) td[name=rejection_reason]:contains(Say what the call was about)",
+        },
+        {
             content: "Open the rejected call",
             trigger: ".o_data_row:contains(Client call) td[name=name]",
             run: "click",
