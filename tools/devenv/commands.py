@@ -35,6 +35,7 @@ SCREENSHOTS = CHECKOUT / "static" / "description" / "screenshots"
 # Odoo's own timesheet invoicing, which users may run beside this addon.
 SALE_MODULES = ("sale_timesheet",)
 SALE_TESTS = "tests/test_sale_timesheet.py"
+DEMO_STORY = "tests/demo_story.py"
 
 
 def say(message):
@@ -109,7 +110,11 @@ def run_test(args):
         if not args.no_demo:
             _check_demo_install(odoo)
     linted = "lint skipped" if args.no_lint else "lint clean"
-    demo = "demo data not checked" if args.no_demo else "demo data installs"
+    demo = (
+        "demo data not checked"
+        if args.no_demo
+        else "demo data installs and tells its story"
+    )
     sale = "" if args.no_sale else f", beside {' and '.join(SALE_MODULES)}"
     say(f"all good: {linted}, {passed} tests passed{sale}, uninstall clean, {demo}")
     return 0
@@ -242,9 +247,17 @@ def _base_template(odoo, demo=False, extra_modules=()):
 
 
 def _check_demo_install(odoo):
-    """The demo data installs without a warning, as ./dev demo will load it."""
+    """The demo data installs without a warning, as ./dev demo will load it,
+    and tells its story (tests/demo_story.py)."""
     template = _base_template(odoo, demo=True)
     _install_afresh(odoo, template, DEMO_CHECK_DB, "demo-check-install.log")
+    passed = _run_addon_tests(
+        odoo, DEMO_CHECK_DB, "pytest-demo.xml", [], paths=(DEMO_STORY,), ignore=()
+    )
+    if not passed:
+        raise RuntimeError(
+            "the demo data does not tell its story (tests/demo_story.py)"
+        )
     _drop_database(odoo, DEMO_CHECK_DB)
 
 
