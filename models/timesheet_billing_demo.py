@@ -33,6 +33,11 @@ class TimesheetBillingDemo(models.AbstractModel):
         accountant = ref("hr_timesheet_billing.user_demo_accountant")
         today = fields.Date.context_today(self)
         this_monday = today - timedelta(days=today.weekday())
+        # hr_timesheet's demo logs time a day or two ahead, which the "No
+        # future dates" rule refuses: nobody could submit this week.
+        self.env["account.analytic.line"].search(
+            [("project_id", "!=", False), ("date", ">", today)]
+        ).unlink()
         weeks = {
             ago: self._log_week(employee, this_monday - timedelta(weeks=ago), today)
             for ago in range(STORY_WEEKS, -1, -1)

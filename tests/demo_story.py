@@ -62,6 +62,12 @@ class TestDemoStory(TransactionCase):
             ]
         )
         self.assertEqual(len(reminder), 1)
+        # Marc can submit this week (README): nothing in it breaks a rule
+        self.assertTrue(
+            self.env["account.analytic.line"]
+            .with_user(marc.user_id)
+            .action_submit_my_week(today)
+        )
         self.assertIn(
             ref("hr_timesheet_billing.user_demo_lead"),
             ref("hr_timesheet_billing.project_northwind_erp").user_id,
