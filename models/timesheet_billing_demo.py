@@ -141,12 +141,8 @@ class TimesheetBillingDemo(models.AbstractModel):
             shown.get("domain") or [("id", "=", shown.get("res_id"))]
         )
         invoices.with_user(accountant).action_post()
-        paid = invoices.filtered(
-            lambda invoice: (
-                invoice.partner_id
-                == self.env.ref("hr_timesheet_billing.partner_northwind")
-            )
-        )
+        northwind = self.env.ref("hr_timesheet_billing.partner_northwind")
+        paid = invoices.filtered(lambda invoice: invoice.partner_id == northwind)
         self.env["account.payment.register"].with_user(accountant).with_context(
             active_model="account.move", active_ids=paid.ids
         ).create({"payment_date": date_to + timedelta(days=10)})._create_payments()
