@@ -33,7 +33,10 @@ class TestXmlrpcExample(HttpCase):
         }
         cls.users = {
             login: new_test_user(
-                cls.env, login=login, groups=f"base.group_user,{group}"
+                cls.env,
+                login=login,
+                password=login,
+                groups=f"base.group_user,{group}",
             )
             for login, group in groups.items()
         }
