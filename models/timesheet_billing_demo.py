@@ -81,6 +81,28 @@ class TimesheetBillingDemo(models.AbstractModel):
             )
         ]
 
+    @api.model
+    def _set_up_month_end(self):
+        """The accrual of unbilled work ready to run: the company's
+        miscellaneous journal and an accrued revenue account."""
+        company = self.env.company
+        journal = self.env["account.journal"].search(
+            [("type", "=", "general"), ("company_id", "=", company.id)], limit=1
+        )
+        account = self.env["account.account"].create(
+            {
+                "name": "Accrued Revenue (unbilled timesheets)",
+                "code": "ACCRTS",
+                "account_type": "asset_current",
+            }
+        )
+        company.write(
+            {
+                "timesheet_accrual_journal_id": journal.id,
+                "timesheet_accrual_account_id": account.id,
+            }
+        )
+
     def _log_week(self, employee, monday, today):
         """Marc's time of the week of ``monday``, up to today; Friday of last
         week left empty (the reminder tells him)."""

@@ -47,12 +47,16 @@ class TestDemoStory(TransactionCase):
         self.assertEqual(bergmann.amount_total, bergmann.amount_untaxed)
         self.assertGreater(northwind.amount_total, northwind.amount_untaxed)
         self.assertTrue(self.env.company.timesheet_invoice_annex)
+        # the accrual of unbilled work runs: approved time not invoiced yet
+        today = fields.Date.context_today(self.env.user)
+        accrual = self.env["timesheet.billing.accrual"].create({"date": today})
+        self.assertGreater(accrual.amount, 0.0)
+        accrual.action_create_accrual()
 
         package = ref("hr_timesheet_billing.contract_bergmann_package")
         self.assertGreaterEqual(package.consumed_hours_percent, 85.0)
         self.assertLess(package.consumed_hours_percent, 100.0)
 
-        today = fields.Date.context_today(self.env.user)
         last_monday = today - timedelta(days=today.weekday() + 7)
         reminder = self.env["timesheet.billing.reminder"].search(
             [

@@ -84,6 +84,18 @@ class TakeScreenshots(HttpCase):
             limit=1,
         )
         self.shoot(
+            "config-1-billing-settings",
+            "admin",
+            f"{ACTION}res_config_settings_action",
+            ".o_form_view [name=timesheet_finance_approval]",
+        )
+        self.shoot(
+            "config-2-rate-cards",
+            "admin",
+            f"{ACTION}timesheet_billing_rate_action",
+            ".o_list_view .o_data_row",
+        )
+        self.shoot(
             "1-employee-my-timesheets",
             "demo",
             "/odoo/action-hr_timesheet.act_hr_timesheet_line",

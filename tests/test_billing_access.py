@@ -139,3 +139,24 @@ class TestBillingAccess(TimesheetBillingSetupCommon):
 
         self.assertEqual(visible(self.timesheet_user) & (own | dropdown), own)
         self.assertEqual(visible(self.approver) & (own | dropdown), dropdown)
+
+    def test_invoicing_users_find_invoicing_and_accrual(self):
+        """Community's invoicing users (no full accounting features) reach both
+        month-end tools under Invoicing › Customers."""
+        accountant = new_test_user(
+            self.env,
+            login="htb_menu_accountant",
+            groups="base.group_user,account.group_account_invoice",
+        )
+        self.assertFalse(accountant.has_group("account.group_account_readonly"))
+        menus = self.env["ir.ui.menu"].with_user(accountant).load_menus(debug=False)
+        visible = {
+            menu.get("xmlid") for menu in menus.values() if isinstance(menu, dict)
+        }
+        self.assertLessEqual(
+            {
+                "hr_timesheet_billing.timesheet_billing_invoice_menu",
+                "hr_timesheet_billing.timesheet_billing_accrual_menu",
+            },
+            visible,
+        )

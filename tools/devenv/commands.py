@@ -352,6 +352,11 @@ def _merge_translations():
             ],
             check=True,
         )
+        # terms the template lost go, not kept as obsolete "#~" entries
+        subprocess.run(
+            ["msgattrib", "--no-obsolete", "--output-file", str(po), str(po)],
+            check=True,
+        )
         say(f"merged {po.relative_to(CHECKOUT)}")
     # then in the layout OCA's po-pretty-format wants (sorted, polib's wrapping)
     lint_env = environments.ensure_lint_env(STATE)
