@@ -234,6 +234,27 @@ class TestInvoicing(AccountTestInvoicingCommon):
         self.assertAlmostEqual(invoice.amount_untaxed, 1040.0)
         self.assertAlmostEqual(invoice.amount_tax, 0.0)
 
+    def test_due_date_follows_the_invoice_date(self):
+        """Made on April 2nd, dated April 1st: due on its date without payment
+        terms (not on the day it was made), 30 days after it with them."""
+        self.partner_a.property_payment_term_id = False
+        self.standard_month()
+        invoice = self.invoice()
+        self.assertEqual(invoice.invoice_date_due, date(2026, 4, 1))
+        invoice.action_post()
+        self.assertEqual(invoice.invoice_date_due, date(2026, 4, 1))
+        self.assertEqual(
+            invoice.line_ids.filtered("date_maturity").date_maturity, date(2026, 4, 1)
+        )
+
+        self.partner_a.property_payment_term_id = self.env.ref(
+            "account.account_payment_term_30days"
+        )
+        self.approved((self.ann, date(2026, 3, 11), 1.0))
+        later = self.invoice()
+        self.assertEqual(later.invoice_payment_term_id.name, "30 Days")
+        self.assertEqual(later.invoice_date_due, date(2026, 5, 1))
+
     def test_customer_invoiced_in_another_currency(self):
         eur = self.setup_other_currency("EUR")  # 2 EUR for 1 USD since 2017
         self.contract.currency_id = eur

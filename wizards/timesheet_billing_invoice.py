@@ -291,7 +291,8 @@ class TimesheetBillingInvoice(models.TransientModel):
             .with_company(self.company_id)
             ._get_fiscal_position(partner)
         )
-        return {
+        payment_term = partner.with_company(self.company_id).property_payment_term_id
+        vals = {
             "move_type": "out_invoice",
             "company_id": self.company_id.id,
             "partner_id": partner.id,
@@ -299,9 +300,7 @@ class TimesheetBillingInvoice(models.TransientModel):
             "journal_id": self.journal_id.id,
             "invoice_date": self.invoice_date,
             "fiscal_position_id": fiscal_position.id,
-            "invoice_payment_term_id": partner.with_company(
-                self.company_id
-            ).property_payment_term_id.id,
+            "invoice_payment_term_id": payment_term.id,
             "ref": ", ".join(filter(None, contracts.mapped("customer_reference")))
             or False,
             "invoice_origin": self.env._(
@@ -316,6 +315,11 @@ class TimesheetBillingInvoice(models.TransientModel):
                 for key, plan_line in details.items()
             ],
         }
+        if not payment_term:
+            # Without terms Odoo makes an invoice due the day it is created;
+            # one dated earlier (the end of last month) is due on its date.
+            vals["invoice_date_due"] = self.invoice_date
+        return vals
 
     def _prepare_invoice_line_vals(self, detail_key, plan_line, currency):
         """Values of one invoice line billing the timesheets of ``plan_line``
