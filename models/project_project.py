@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .timesheet_billing_analysis import percent_of
+from .timesheet_billing_analysis import usage_of
 from .timesheet_billing_rule import BUDGET_POLICIES, BUDGET_POLICY_HELP
 
 
@@ -95,15 +95,15 @@ class ProjectProject(models.Model):
         for project in self:
             project.budget_hours_used = hours.get(project, 0.0)
             project.budget_amount_used = amounts.get(project, 0.0)
-            project.budget_hours_percent = percent_of(
-                project.budget_hours_used, project.budget_hours
-            )
-            project.budget_amount_percent = percent_of(
-                project.budget_amount_used, project.budget_amount
-            )
-            project.is_over_budget = (
-                project.budget_hours_percent > 100
-                or project.budget_amount_percent > 100
+            (
+                project.budget_hours_percent,
+                project.budget_amount_percent,
+                project.is_over_budget,
+            ) = usage_of(
+                project.budget_hours_used,
+                project.budget_hours,
+                project.budget_amount_used,
+                project.budget_amount,
             )
 
     @api.constrains("billing_code", "company_id")

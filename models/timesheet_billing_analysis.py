@@ -17,6 +17,14 @@ def percent_of(part, whole):
     return 100.0 * part / whole if whole else 0.0
 
 
+def usage_of(hours, hours_limit, amount, amount_limit):
+    """How much of a budget or cap in hours and in amount is used:
+    ``(hours %, amount %, whether either is over 100 %)``."""
+    hours_percent = percent_of(hours, hours_limit)
+    amount_percent = percent_of(amount, amount_limit)
+    return hours_percent, amount_percent, hours_percent > 100 or amount_percent > 100
+
+
 class TimesheetBillingAnalysis(models.Model):
     """Profitability and unbilled work, one row per timesheet line.
 

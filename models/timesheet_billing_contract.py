@@ -6,7 +6,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from .timesheet_billing_analysis import percent_of
+from .timesheet_billing_analysis import usage_of
 from .timesheet_billing_rule import BUDGET_POLICIES, BUDGET_POLICY_HELP
 
 _logger = logging.getLogger(__name__)
@@ -134,15 +134,15 @@ class TimesheetBillingContract(models.Model):
             contract.consumed_hours, contract.consumed_amount = groups.get(
                 contract, (0.0, 0.0)
             )
-            contract.consumed_hours_percent = percent_of(
-                contract.consumed_hours, contract.cap_hours
-            )
-            contract.consumed_amount_percent = percent_of(
-                contract.consumed_amount, contract.cap_amount
-            )
-            contract.is_over_cap = (
-                contract.consumed_hours_percent > 100
-                or contract.consumed_amount_percent > 100
+            (
+                contract.consumed_hours_percent,
+                contract.consumed_amount_percent,
+                contract.is_over_cap,
+            ) = usage_of(
+                contract.consumed_hours,
+                contract.cap_hours,
+                contract.consumed_amount,
+                contract.cap_amount,
             )
 
     @api.constrains("date_start", "date_end", "cap_hours", "cap_amount")

@@ -120,3 +120,48 @@ class TimesheetBillingSetupCommon(TimesheetBillingCommon):
                 }
             )
         )
+
+
+# The four people of a week's flow, by the group their job needs.
+FLOW_GROUPS = {
+    "employee": "hr_timesheet.group_hr_timesheet_user",
+    "lead": "hr_timesheet.group_hr_timesheet_approver",
+    "finance": "hr_timesheet_billing.group_timesheet_billing_finance",
+    "accountant": "account.group_account_invoice",
+}
+
+
+def set_up_flow(env, prefix, hourly_rate, project_name, customer_name):
+    """The cast of a week from logging to invoice, for the tests that play it
+    over HTTP: one user per role (login ``<prefix>_<role>``, password = login),
+    the employee billed as a consultant at ``hourly_rate``, a project of the
+    customer led by the lead; Finance approves after the lead.
+    ``(users by role, employee, project)``."""
+    env.company.timesheet_finance_approval = True
+    users = {
+        role: new_test_user(
+            env,
+            login=f"{prefix}_{role}",
+            password=f"{prefix}_{role}",
+            groups=f"base.group_user,{group}",
+        )
+        for role, group in FLOW_GROUPS.items()
+    }
+    consultant = env["timesheet.billing.role"].create(
+        {"name": "Consultant", "code": "CON"}
+    )
+    env["timesheet.billing.rate"].create(
+        {"role_id": consultant.id, "hourly_rate": hourly_rate}
+    )
+    employee = env["hr.employee"].create(
+        {
+            "name": f"{prefix.title()} Employee",
+            "user_id": users["employee"].id,
+            "billing_role_id": consultant.id,
+        }
+    )
+    customer = env["res.partner"].create({"name": customer_name, "is_company": True})
+    project = env["project.project"].create(
+        {"name": project_name, "partner_id": customer.id, "user_id": users["lead"].id}
+    )
+    return users, employee, project

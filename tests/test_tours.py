@@ -1,6 +1,8 @@
 from datetime import date, timedelta
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
+
+from .common import set_up_flow
 
 MY_TIMESHEETS = "/odoo/action-hr_timesheet.act_hr_timesheet_line"
 TO_APPROVE = "/odoo/action-hr_timesheet_billing.account_analytic_line_to_approve_action"
@@ -23,56 +25,14 @@ class TestBillingFlowInBrowser(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.company.write(
-            {"timesheet_finance_approval": True, "timesheet_invoice_annex": True}
+        cls.users, cls.emma, cls.project = set_up_flow(
+            cls.env, "tour", 100.0, "Tour Rollout", "Tour Customer"
         )
-        cls.employee_user = new_test_user(
-            cls.env,
-            login="tour_employee",
-            name="Emma Employee",
-            groups="base.group_user,hr_timesheet.group_hr_timesheet_user",
-        )
-        cls.lead = new_test_user(
-            cls.env,
-            login="tour_lead",
-            name="Liam Lead",
-            groups="base.group_user,hr_timesheet.group_hr_timesheet_approver",
-        )
-        cls.finance = new_test_user(
-            cls.env,
-            login="tour_finance",
-            name="Fay Finance",
-            groups="base.group_user,hr_timesheet_billing.group_timesheet_billing_finance",
-        )
-        cls.accountant = new_test_user(
-            cls.env,
-            login="tour_accountant",
-            name="Axel Accountant",
-            groups="base.group_user,account.group_account_invoice",
-        )
-        consultant = cls.env["timesheet.billing.role"].create(
-            {"name": "Consultant", "code": "CON"}
-        )
-        cls.env["timesheet.billing.rate"].create(
-            {"role_id": consultant.id, "hourly_rate": 100.0}
-        )
-        cls.emma = cls.env["hr.employee"].create(
-            {
-                "name": "Emma Employee",
-                "user_id": cls.employee_user.id,
-                "billing_role_id": consultant.id,
-            }
-        )
-        customer = cls.env["res.partner"].create(
-            {"name": "Tour Customer", "is_company": True}
-        )
-        cls.project = cls.env["project.project"].create(
-            {"name": "Tour Rollout", "partner_id": customer.id, "user_id": cls.lead.id}
-        )
+        cls.env.company.timesheet_invoice_annex = True
+        cls.employee_user, cls.lead, cls.finance, cls.accountant = cls.users.values()
         # Monday to Thursday of last week, 6 h a day; Friday is logged in the
-        # browser.
-        # the machine's day, as the browser counts it (the tour logs "last
-        # Friday" by the browser's clock, in the same local timezone)
+        # browser. Last week by the machine's clock, as the browser counts it
+        # (both in the machine's local timezone).
         today = date.today()
         cls.monday = today - timedelta(days=today.weekday() + 7)
         cls.Line = cls.env["account.analytic.line"]

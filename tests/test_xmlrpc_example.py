@@ -2,8 +2,10 @@ import importlib.util
 from datetime import date
 from pathlib import Path
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tests.common import Transport
+
+from .common import set_up_flow
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples/xmlrpc_week_to_invoice.py"
 
@@ -24,42 +26,8 @@ class TestXmlrpcExample(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.example = load_example()
-        cls.env.company.timesheet_finance_approval = True
-        groups = {
-            "rpc_employee": "hr_timesheet.group_hr_timesheet_user",
-            "rpc_lead": "hr_timesheet.group_hr_timesheet_approver",
-            "rpc_finance": "hr_timesheet_billing.group_timesheet_billing_finance",
-            "rpc_accountant": "account.group_account_invoice",
-        }
-        cls.users = {
-            login: new_test_user(
-                cls.env,
-                login=login,
-                password=login,
-                groups=f"base.group_user,{group}",
-            )
-            for login, group in groups.items()
-        }
-        role = cls.env["timesheet.billing.role"].create(
-            {"name": "Consultant", "code": "CON"}
-        )
-        cls.env["timesheet.billing.rate"].create(
-            {"role_id": role.id, "hourly_rate": 120.0}
-        )
-        cls.env["hr.employee"].create(
-            {
-                "name": "Rita RPC",
-                "user_id": cls.users["rpc_employee"].id,
-                "billing_role_id": role.id,
-            }
-        )
-        customer = cls.env["res.partner"].create({"name": "Northwind Traders"})
-        project = cls.env["project.project"].create(
-            {
-                "name": cls.example.PROJECT,
-                "partner_id": customer.id,
-                "user_id": cls.users["rpc_lead"].id,
-            }
+        cls.users, _employee, project = set_up_flow(
+            cls.env, "rpc", 120.0, cls.example.PROJECT, "Northwind Traders"
         )
         cls.env["project.task"].create(
             {"name": cls.example.TASK, "project_id": project.id}
@@ -70,7 +38,7 @@ class TestXmlrpcExample(HttpCase):
             self.base_url(),
             self.env.cr.dbname,
             date(2026, 3, 7),
-            [(login, login) for login in self.users],
+            [(user.login, user.login) for user in self.users.values()],
             transport=Transport(self.cr),
         )
         self.assertEqual(result["submitted"], 1)
