@@ -72,8 +72,15 @@ class TimesheetBillingDemo(models.AbstractModel):
         sales_tax = self.env.company.account_sale_tax_id
         if not sales_tax:
             return
+        group = self.env["account.tax.group"].create(
+            {"name": "Reverse charge", "country_id": sales_tax.country_id.id}
+        )
         reverse_charge = sales_tax.copy(
-            {"name": f"0% Reverse charge ({sales_tax.name})", "amount": 0.0}
+            {
+                "name": f"0% Reverse charge ({sales_tax.name})",
+                "amount": 0.0,
+                "tax_group_id": group.id,
+            }
         )
         self.env.ref("hr_timesheet_billing.fiscal_position_foreign").tax_ids = [
             Command.create(

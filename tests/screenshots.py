@@ -2,23 +2,16 @@
 by ``./dev screenshots`` (not a test: pytest and Odoo collect test_*.py only).
 
 Each screen is opened as the demo user whose screen it is; the PNG files go to
-the folder named by HTB_SCREENSHOTS_DIR (static/description/screenshots by
-default).
+the checkout's static/description/screenshots, which the README shows.
 """
 
 import base64
-import os
 from pathlib import Path
 
 from odoo.tests import HttpCase
 from odoo.tests.common import ChromeBrowser
 
-OUTPUT = Path(
-    os.environ.get(
-        "HTB_SCREENSHOTS_DIR",
-        Path(__file__).resolve().parents[1] / "static/description/screenshots",
-    )
-)
+OUTPUT = Path(__file__).resolve().parents[1] / "static/description/screenshots"
 ACTION = "/odoo/action-hr_timesheet_billing."
 
 

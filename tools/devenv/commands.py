@@ -31,7 +31,7 @@ DEMO_CHECK_DB = f"{ADDON}_demo_check"
 SCREENSHOTS_DB = f"{ADDON}_screenshots"
 SALE_TEST_DB = f"{ADDON}_sale_test"
 TEMPLATE_PREFIX = f"{ADDON}_base_"
-SCREENSHOTS = CHECKOUT / "static" / "description" / "screenshots"
+SCREENSHOTS = CHECKOUT / "static" / "description" / "screenshots"  # where they land
 # Odoo's own timesheet invoicing, which users may run beside this addon.
 SALE_MODULES = ("sale_timesheet",)
 SALE_TESTS = "tests/test_sale_timesheet.py"
@@ -567,27 +567,19 @@ def run_screenshots(args):
         # a fresh demo database: the story's dates are those of today
         template = _base_template(odoo, demo=True)
         _install_afresh(odoo, template, SCREENSHOTS_DB, "screenshots-install.log")
-        done = subprocess.run(
-            [
-                odoo.env.python,
-                "-m",
-                "pytest",
-                str(odoo.addon_path / "tests" / "screenshots.py"),
-                f"--rootdir={odoo.addon_path}",
-                f"--odoo-config={odoo.config}",
-                f"--odoo-database={SCREENSHOTS_DB}",
-                "--odoo-http",
-                "-o",
-                f"cache_dir={STATE / 'pytest_cache'}",
-                "-W",
-                "ignore::DeprecationWarning",
-            ],
-            env={**odoo.process_env(), "HTB_SCREENSHOTS_DIR": str(SCREENSHOTS)},
-            check=False,
+        # tests/screenshots.py writes into the checkout's
+        # static/description/screenshots (the link resolves to it)
+        taken = _run_addon_tests(
+            odoo,
+            SCREENSHOTS_DB,
+            "pytest-screenshots.xml",
+            [],
+            paths=("tests/screenshots.py",),
+            ignore=(),
         )
         _drop_database(odoo, SCREENSHOTS_DB)
-    if done.returncode:
-        return done.returncode
+    if not taken:
+        return 1
     say(f"screenshots written to {SCREENSHOTS.relative_to(CHECKOUT)}")
     return 0
 
