@@ -13,6 +13,10 @@ NON_BILLABLE_REASONS = [
     ("no_rate", "No rate card"),
 ]
 
+# Links of a line that Time Off (project_timesheet_holidays) generated for a
+# leave or a public holiday: Time Off creates, rewrites and deletes such lines.
+TIME_OFF_FIELDS = ("holiday_id", "global_leave_id")
+
 # Fields to recompute when a line is repriced: those of _compute_billing and,
 # as marking them does not cascade, the amount that depends on them.
 PRICING_FIELDS = (
@@ -411,7 +415,14 @@ class AccountAnalyticLine(models.Model):
     )
     def _check_billable_hours(self):
         for line in self.filtered("project_id"):
-            if line.billable_hours < 0:
+            worked = (
+                line.billable_hours
+                - line.billable_hours_adjustment
+                + line.budget_overflow_hours
+            )
+            # A negative line is a correction Odoo accepts: it bills as it is.
+            # An adjustment never takes billable hours below zero.
+            if float_compare(line.billable_hours, min(worked, 0.0), 2) < 0:
                 raise ValidationError(
                     self.env._(
                         "%(employee)s, %(date)s, %(project)s: billable hours cannot "
@@ -520,6 +531,35 @@ class AccountAnalyticLine(models.Model):
             )
 
     # ------------------------------------------------------------ business
+
+    def _managed_elsewhere(self):
+        """The lines another app of Odoo generates and deletes itself (Time
+        Off's, when project_timesheet_holidays is installed): the logging
+        rules and the weekly submission leave them alone, and their app may
+        delete them until they are invoiced (hook)."""
+        links = [name for name in TIME_OFF_FIELDS if name in self._fields]
+        # Time Off unlinks a cancelled leave's lines from it before deleting
+        # them: they are still known by their task, the Time Off task.
+        on_task = "is_timeoff_task" in self.env["project.task"]._fields
+        if not (links or on_task):
+            return self.browse()
+        return self.filtered(
+            lambda line: (
+                any(line[name] for name in links)
+                or (on_task and line.task_id.sudo().is_timeoff_task)
+            )
+        )
+
+    @api.model
+    def _get_submittable_domain(self):
+        """Lines of a week its employee submits: time worked, not the 0-hour
+        lines Odoo leaves behind (timers, quick entries) nor the lines another
+        app manages (hook)."""
+        domain = [("project_id", "!=", False), ("unit_amount", "!=", 0)]
+        domain += [
+            (name, "=", False) for name in TIME_OFF_FIELDS if name in self._fields
+        ]
+        return domain
 
     def _reprice(self):
         """Recompute the rate of these lines (frozen ones keep theirs)."""

@@ -311,7 +311,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         start = Week._week_start(day)
         lines = self.search(
             [
-                ("project_id", "!=", False),
+                *self._get_submittable_domain(),
                 ("employee_id.user_id", "=", self.env.uid),
                 ("billing_state", "=", "draft"),
                 ("date", ">=", start),
@@ -641,9 +641,23 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                 )
             )
 
+    def _managed_elsewhere(self):
+        """Lines another app creates and deletes itself (hook)."""
+        return self.browse()
+
+    @api.model
+    def _get_submittable_domain(self):
+        """Lines an employee submits with their week (hook)."""
+        return [("project_id", "!=", False)]
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_submitted(self):
         submitted = self.filtered(lambda line: line.billing_state != "draft")
+        # Time Off deletes the lines of a cancelled leave, whatever their
+        # approval; only what was invoiced stays.
+        submitted -= submitted._managed_elsewhere().filtered(
+            lambda line: line.billing_state != "invoiced"
+        )
         if submitted:
             raise UserError(
                 self.env._(

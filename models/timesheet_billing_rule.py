@@ -90,7 +90,7 @@ class TimesheetBillingRule(models.Model):
         labels = dict(RULE_TYPES)
         for rule in self:
             detail = {
-                "line_hours": f"> 0 and ≤ {rule.max_hours:g} h",
+                "line_hours": f"0 to {rule.max_hours:g} h",
                 "daily_hours": f"≤ {rule.max_hours:g} h",
                 "max_age": f"{rule.days} days",
                 "increment": f"{rule.increment:g} h, rounding {rule.rounding}",
@@ -163,6 +163,7 @@ class TimesheetBillingRule(models.Model):
             lines.
         """
         lines = lines.filtered("project_id")
+        lines -= lines._managed_elsewhere()
         violations = defaultdict(list)
         overflows = {}
         if not lines:
@@ -198,15 +199,16 @@ class TimesheetBillingRule(models.Model):
     def _check_line_hours(self, lines, context):
         result = {}
         for line in lines:
-            if line.unit_amount <= 0 or (
+            # 0 h is a line: Odoo makes them itself (timers, quick entries)
+            if line.unit_amount < 0 or (
                 float_compare(line.unit_amount, self.max_hours, 2) > 0
             ):
                 result[line] = (
                     self._violation(
                         line,
                         self.env._(
-                            "%(employee)s logged %(hours)s h; a line holds more "
-                            "than 0 h and at most %(limit)s h",
+                            "%(employee)s logged %(hours)s h; a line holds from "
+                            "0 to %(limit)s h",
                             employee=line.employee_id.name,
                             hours=_hours(line.unit_amount),
                             limit=_hours(self.max_hours),

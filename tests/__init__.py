@@ -11,6 +11,8 @@ from . import test_billing_performance
 from . import test_upgrade
 from . import test_reminders
 from . import test_analysis
+from . import test_host_compat
 from . import test_sale_timesheet
+from . import test_beside_apps
 from . import test_tours
 from . import test_xmlrpc_example

@@ -52,27 +52,43 @@ class TestLoggingRules(TimesheetBillingSetupCommon):
         self.assertFalse(line.rule_warning)
         self.assertFalse(line.needs_attention)
 
+    def shipped(self, xmlid, severity="block"):
+        """One of the rules the addon installs, made to ``severity``."""
+        rule = self.env.ref(f"hr_timesheet_billing.{xmlid}")
+        rule.severity = severity
+        return rule
+
     # ------------------------------------------------- installed defaults
 
     def test_hours_per_line(self):
-        self.assertRefused(
-            "Ann Example, 2026-03-04, Acme ERP",
+        # Shipped as a warning: Odoo itself logs long lines and negative
+        # corrections (sale_timesheet's own tests log 50 h and -1 h).
+        self.assertFlagged(
+            self.log(26.5, day=date(2026, 3, 2)),
+            "Ann Example, 2026-03-02, Acme ERP",
             "Ann Example logged 26.5 h",
-            "at most 24 h",
+            "from 0 to 24 h",
             "rule: Hours per line",
-            hours=26.5,
         )
-        self.assertRefused("logged 0 h", hours=0)
+        self.assertFlagged(self.log(-2, day=date(2026, 3, 3)), "logged -2 h")
+        # Odoo's timers and quick entries leave 0-hour lines: never flagged
+        self.assertClean(self.log(0, day=date(2026, 3, 4)))
+        self.assertClean(self.log(24, day=date(2026, 3, 5)))
+        self.shipped("rule_line_hours")
+        self.assertRefused("Ann Example logged 26.5 h", "from 0 to 24 h", hours=26.5)
         self.assertRefused("logged -2 h", hours=-2)
-        self.assertClean(self.log(24))
+        self.assertClean(self.log(0, day=date(2026, 3, 6)))
 
     def test_hours_per_day(self):
         self.log(20)
-        self.assertRefused(
-            "Ann Example logged 25 h on 2026-03-04; the limit is 24 h per day",
-            hours=5,
+        self.assertFlagged(
+            self.log(5), "Ann Example logged 25 h on 2026-03-04; the limit is 24 h"
         )
-        self.log(4)
+        self.shipped("rule_daily_hours")
+        self.assertRefused(
+            "Ann Example logged 26 h on 2026-03-04; the limit is 24 h per day",
+            hours=1,
+        )
         self.log(20, employee=self.bob)  # Bob's day is his own
 
     def test_daily_warning_flags_the_day_and_clears_when_fixed(self):
@@ -91,6 +107,10 @@ class TestLoggingRules(TimesheetBillingSetupCommon):
         self.assertClean(morning)
 
     def test_no_future_dates(self):
+        ahead = self.log(1, day=date(2026, 3, 11))
+        self.assertFlagged(ahead, "the date is in the future", "rule: No future dates")
+        ahead.unlink()
+        self.shipped("rule_future_date")
         self.assertRefused(
             "the date is in the future (today is 2026-03-10 for the employee)",
             "rule: No future dates",
@@ -106,6 +126,7 @@ class TestLoggingRules(TimesheetBillingSetupCommon):
     def test_future_is_judged_in_the_employee_timezone(self):
         """At 14:30 UTC it is already tomorrow in Brisbane (UTC+10), still
         this morning in Honolulu (UTC-10)."""
+        self.shipped("rule_future_date")
         self.ann.tz = "Australia/Brisbane"
         self.bob.tz = "Pacific/Honolulu"
         with freeze_time("2026-03-10 14:30:00"):  # Brisbane: 03-11 00:30
@@ -267,6 +288,7 @@ class TestLoggingRules(TimesheetBillingSetupCommon):
     # --------------------------------------------------- batches and scope
 
     def test_batch_is_all_or_nothing(self):
+        self.shipped("rule_line_hours")
         Line = self.env["account.analytic.line"].with_user(self.approver)
         before = Line.search_count([])
         vals = [
@@ -299,6 +321,7 @@ class TestLoggingRules(TimesheetBillingSetupCommon):
         self.assertEqual(Line.search_count([]), before)
 
     def test_import_through_load(self):
+        self.shipped("rule_line_hours")
         Line = self.env["account.analytic.line"].with_user(self.approver)
         before = Line.search_count([])
         fields = ["name", "project_id/id", "employee_id/.id", "date", "unit_amount"]
@@ -362,6 +385,7 @@ class TestLoggingRules(TimesheetBillingSetupCommon):
         self.assertFalse(line.warning_acknowledged_by_id)
 
     def test_employee_gets_the_same_checks(self):
+        self.shipped("rule_line_hours")
         Line = self.env["account.analytic.line"].with_user(self.timesheet_user)
         with self.assertRaises(ValidationError):
             Line.create(

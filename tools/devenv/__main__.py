@@ -32,9 +32,16 @@ def main(argv):
         "--no-demo", action="store_true", help="skip the install with demo data"
     )
     test.add_argument(
-        "--no-sale",
+        "--no-host",
         action="store_true",
-        help="skip the run beside sale_timesheet (installed with the addon)",
+        help="skip Odoo's own test suites of the modules the addon extends "
+        "(hr_timesheet, project, and the bridges beside the apps)",
+    )
+    test.add_argument(
+        "--no-apps",
+        action="store_true",
+        help="skip the other apps (Sales, Time Off, ...) installed before, after "
+        "and with the addon",
     )
     test.epilog = "Other arguments go to pytest, e.g. ./dev test -k settings -x"
     bench = sub.add_parser(

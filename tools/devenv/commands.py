@@ -10,15 +10,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import browser
+import databases
 import environments
+import host
 import lint
 import postgres
 import repository
-from odoo_runner import ADDON, OdooRunner, module_depends
+import system
+from databases import copy_database, drop_database, install_afresh, say
+from odoo_runner import ADDON, OdooRunner
 from odoo_source import find_odoo
 
 import bench
@@ -27,19 +29,13 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 STATE = CHECKOUT / ".devenv"
 DEMO_DB = f"{ADDON}_demo"
 TEST_DB = f"{ADDON}_test"
+HOST_DB = f"{ADDON}_host_test"
 DEMO_CHECK_DB = f"{ADDON}_demo_check"
 SCREENSHOTS_DB = f"{ADDON}_screenshots"
-SALE_TEST_DB = f"{ADDON}_sale_test"
-TEMPLATE_PREFIX = f"{ADDON}_base_"
 SCREENSHOTS = CHECKOUT / "static" / "description" / "screenshots"  # where they land
-# Odoo's own timesheet invoicing, which users may run beside this addon.
+# Odoo's own timesheet invoicing, which the benchmark runs beside this addon.
 SALE_MODULES = ("sale_timesheet",)
-SALE_TESTS = "tests/test_sale_timesheet.py"
 DEMO_STORY = "tests/demo_story.py"
-
-
-def say(message):
-    print(f"[devenv] {message}", flush=True)
 
 
 @contextlib.contextmanager
@@ -81,6 +77,7 @@ def run_stop(args):
 
 
 def run_lint(args):
+    system.ensure("lint", say)
     return lint.run(CHECKOUT, environments.ensure_lint_env(STATE))
 
 
@@ -89,24 +86,36 @@ def run_lint(args):
 
 def run_test(args):
     odoo_source = find_odoo(CHECKOUT)  # before anything else: no Odoo, no test run
+    # every program a test calls, before any test: never a tour that times out
+    for package, path in system.ensure("test", say).items():
+        say(f"{package}: {path}")
     if not args.no_lint and run_lint(args):
         say("lint failed")
         return 1
     if _test_devenv(odoo_source):
         say("the tests of ./dev itself failed")
         return 1
-    say(f"browser for the tours: {browser.ensure_chrome(say)}")
     with odoo_workspace() as odoo:
         template = _base_template(odoo)
         _fresh_test_database(odoo, template)
+        # copies of the fresh install, before the addon's tests ran there
+        if not args.no_host:
+            copy_database(odoo, TEST_DB, HOST_DB)
+        if not args.no_apps:
+            copy_database(odoo, TEST_DB, host.AFTER_DB)
         passed = _run_addon_tests(odoo, TEST_DB, "pytest.xml", args.pytest_args)
         if not passed:
             return 1
         if not args.pytest_args and _pot_is_stale(odoo):
             return 1
+        if not args.no_host:
+            passed += host.run_host_suites(
+                odoo, STATE, HOST_DB, template, host.HOST_SUITES, "host"
+            )
+            drop_database(odoo, HOST_DB)
         _check_uninstall(odoo)
-        if not args.no_sale:
-            passed += _check_beside_sale_timesheet(odoo)
+        if not args.no_apps:
+            passed += host.check_install_orders(odoo, STATE, CHECKOUT, args.no_host)
         if not args.no_demo:
             _check_demo_install(odoo)
     linted = "lint skipped" if args.no_lint else "lint clean"
@@ -115,74 +124,42 @@ def run_test(args):
         if args.no_demo
         else "demo data installs and tells its story"
     )
-    sale = "" if args.no_sale else f", beside {' and '.join(SALE_MODULES)}"
-    say(f"all good: {linted}, {passed} tests passed{sale}, uninstall clean, {demo}")
+    hosted = "" if args.no_host else ", Odoo's own suites pass as without it"
+    apps = "" if args.no_apps else ", the apps install before, after and with it"
+    say(
+        f"all good: {linted}, {passed} tests passed{hosted}{apps}, uninstall "
+        f"clean, {demo}"
+    )
     return 0
 
 
 def _run_addon_tests(
-    odoo, database, junit_name, pytest_args, paths=("tests",), ignore=(SALE_TESTS,)
+    odoo, database, junit_name, pytest_args, paths=("tests",), ignore=host.APPS_TESTS
 ):
     """pytest-odoo on ``database``; the number of tests passed, 0 on a failure,
     when no test passed (a run without tests is a failure) or when one was
     skipped (a tour without its browser must not pass unseen)."""
     junit = STATE / "logs" / junit_name
-    junit.unlink(missing_ok=True)
-    pytest = subprocess.run(
-        [
-            odoo.env.python,
-            "-m",
-            "pytest",
-            *(str(odoo.addon_path / path) for path in paths),
-            *(f"--ignore={odoo.addon_path / path}" for path in ignore),
-            f"--rootdir={odoo.addon_path}",
-            f"--odoo-config={odoo.config}",
-            f"--odoo-database={database}",
-            f"--junitxml={junit}",
-            # an HTTP server for the browser tours (tests/test_tours.py)
-            "--odoo-http",
-            "-o",
-            f"cache_dir={STATE / 'pytest_cache'}",
-            # Odoo's pinned libraries import modules Python deprecates.
-            "-W",
-            "ignore::DeprecationWarning:passlib.utils",
-            "-W",
-            "ignore::DeprecationWarning:babel.messages.catalog",
-            *pytest_args,
-        ],
-        env=odoo.process_env(),
-        check=False,
+    code = databases.run_pytest(
+        odoo,
+        database,
+        junit,
+        [odoo.addon_path / path for path in paths],
+        odoo.addon_path,
+        *(f"--ignore={odoo.addon_path / path}" for path in ignore),
+        "-o",
+        f"cache_dir={STATE / 'pytest_cache'}",
+        *pytest_args,
     )
-    if pytest.returncode:
-        say(f"tests failed in {database} (pytest exit code {pytest.returncode})")
+    if code:
+        say(f"tests failed in {database} (pytest exit code {code})")
         return 0
-    passed, skipped = _count_tests(junit)
+    passed, skipped = databases.count_tests(junit)
     if skipped:
         say(f"{len(skipped)} tests skipped in {database}: {', '.join(skipped)}")
         return 0
     if not passed:
         say(f"no test passed in {database}: a run without tests is a failure")
-    return passed
-
-
-def _check_beside_sale_timesheet(odoo):
-    """Installed after Odoo's sale_timesheet, then loaded in the registry's own
-    order (sale_timesheet after us) by the tests: the two addons share a
-    database. The tests that need sale_timesheet run there."""
-    template = _base_template(odoo, extra_modules=SALE_MODULES)
-    _install_afresh(
-        odoo, template, SALE_TEST_DB, "sale-test-install.log", "--without-demo=all"
-    )
-    passed = _run_addon_tests(
-        odoo,
-        SALE_TEST_DB,
-        "pytest-sale.xml",
-        [],
-        paths=(SALE_TESTS,),
-        ignore=(),
-    )
-    if not passed:
-        raise RuntimeError(f"the tests beside {', '.join(SALE_MODULES)} failed")
     return passed
 
 
@@ -215,42 +192,16 @@ def _test_devenv(odoo_source):
 
 
 def _base_template(odoo, demo=False, extra_modules=()):
-    """A database with the addon's dependencies (and ``extra_modules``)
-    installed, with their demo data or without, built once per Odoo source."""
-    depends = [*module_depends(CHECKOUT), *extra_modules]
-    key = hashlib.sha1(f"{odoo.odoo.root}|{odoo.odoo.version}|{depends}".encode())
-    prefix = TEMPLATE_PREFIX + ("demo_" if demo else "")
-    prefix += "".join(f"{module}_" for module in extra_modules)
-    name = prefix + key.hexdigest()[:10]
-    server = odoo.server
-    if server.database_exists(name):
-        return name
-    for stale in server.databases(prefix + "__________"):
-        _drop_database(odoo, stale)
-    building = name + "_building"
-    with_demo = "with demo data" if demo else "without demo data"
-    say(f"building {name} ({', '.join(depends)}, {with_demo}), once per Odoo")
-    started = time.monotonic()
-    odoo.run_logged(
-        f"base-install{'-demo' if demo else ''}.log",
-        "-d",
-        building,
-        "-i",
-        ",".join(depends),
-        *([] if demo else ["--without-demo=all"]),
-        "--no-http",
+    return databases.base_template(
+        odoo, CHECKOUT, demo=demo, extra_modules=extra_modules
     )
-    server.rename_database(building, name)
-    odoo.filestore(building).rename(odoo.filestore(name))
-    say(f"{name} built in {time.monotonic() - started:.0f} s")
-    return name
 
 
 def _check_demo_install(odoo):
     """The demo data installs without a warning, as ./dev demo will load it,
     and tells its story (tests/demo_story.py)."""
     template = _base_template(odoo, demo=True)
-    _install_afresh(odoo, template, DEMO_CHECK_DB, "demo-check-install.log")
+    install_afresh(odoo, template, DEMO_CHECK_DB, "demo-check-install.log")
     passed = _run_addon_tests(
         odoo, DEMO_CHECK_DB, "pytest-demo.xml", [], paths=(DEMO_STORY,), ignore=()
     )
@@ -258,51 +209,11 @@ def _check_demo_install(odoo):
         raise RuntimeError(
             "the demo data does not tell its story (tests/demo_story.py)"
         )
-    _drop_database(odoo, DEMO_CHECK_DB)
+    drop_database(odoo, DEMO_CHECK_DB)
 
 
 def _fresh_test_database(odoo, template):
-    _install_afresh(odoo, template, TEST_DB, "test-install.log", "--without-demo=all")
-
-
-def _install_afresh(odoo, template, database, log_name, *options):
-    """Copy ``template`` (database and files) to ``database`` and install the
-    addon there; Odoo's log must hold no warning."""
-    _copy_database(odoo, template, database)
-    say(f"installing {ADDON} afresh in {database} {' '.join(options)}")
-    odoo.run_logged(
-        log_name, "-d", database, "-i", ADDON, *options, "--no-http", strict=True
-    )
-    if ADDON not in odoo.installed_modules(database, [ADDON]):
-        raise RuntimeError(f"{ADDON} is not installed in {database} after -i")
-
-
-def _copy_database(odoo, template, database):
-    """``database`` afresh as a copy of ``template``, its files included."""
-    _drop_database(odoo, database)
-    odoo.server.copy_database(template, database)
-    if odoo.filestore(template).is_dir():
-        shutil.copytree(odoo.filestore(template), odoo.filestore(database))
-
-
-def _drop_database(odoo, database):
-    odoo.server.drop_database(database)
-    shutil.rmtree(odoo.filestore(database), ignore_errors=True)
-
-
-def _count_tests(junit):
-    """``(tests passed, names of the tests skipped)`` of a JUnit report."""
-    if not junit.is_file():
-        return 0, []
-    root = ET.parse(junit).getroot()
-    passed, skipped = 0, []
-    for case in root.iter("testcase"):
-        outcome = {child.tag for child in case}
-        if "skipped" in outcome:
-            skipped.append(case.get("name"))
-        elif not outcome & {"failure", "error"}:
-            passed += 1
-    return passed, skipped
+    install_afresh(odoo, template, TEST_DB, "test-install.log", "--without-demo=all")
 
 
 UNINSTALL_SCRIPT = f"""
@@ -319,6 +230,7 @@ POT = CHECKOUT / "i18n" / f"{ADDON}.pot"
 def run_pot(args):
     """Write the translation template from a fresh install of the addon."""
     find_odoo(CHECKOUT)
+    system.ensure("pot", say)
     with odoo_workspace() as odoo:
         _fresh_test_database(odoo, _base_template(odoo))
         POT.parent.mkdir(exist_ok=True)
@@ -336,9 +248,6 @@ def _merge_translations():
     translations = sorted(POT.parent.glob("*.po"))
     if not translations:
         return 0
-    if not shutil.which("msgmerge"):
-        say("msgmerge not found (Debian/Ubuntu: apt install gettext): merge by hand")
-        return 1
     for po in translations:
         subprocess.run(
             [
@@ -453,7 +362,7 @@ def run_bench(args):
             "sale": _base_template(odoo, extra_modules=SALE_MODULES),
         }
         ours = bench.database_name("ours_template")
-        _install_afresh(
+        install_afresh(
             odoo, templates["plain"], ours, "bench-install.log", "--without-demo=all"
         )
         templates["ours"] = ours
@@ -479,7 +388,7 @@ def run_bench(args):
                             lookup_rows=lookup_rows,
                         )
                     )
-                    _drop_database(odoo, database)
+                    drop_database(odoo, database)
                 results.setdefault(size, {})[flavour] = bench.median_results(runs)
         if args.cron_size:
             database = _bench_database(odoo, ours, "ours")
@@ -498,7 +407,7 @@ def run_bench(args):
                 ["cron"],
                 seed=False,
             )["cron"]
-            _drop_database(odoo, database)
+            drop_database(odoo, database)
     text = bench.report(results, ["./dev", "bench", *args.argv], cron)
     (STATE / "bench").mkdir(exist_ok=True)
     (STATE / "bench" / "report.md").write_text(text + "\n")
@@ -511,7 +420,7 @@ def run_bench(args):
 
 def _bench_database(odoo, template, flavour):
     database = bench.database_name(flavour)
-    _copy_database(odoo, template, database)
+    copy_database(odoo, template, database)
     return database
 
 
@@ -526,6 +435,8 @@ def run_demo(args):
     # Ctrl-C, a terminal closing or a kill all stop Odoo and the cluster cleanly.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
+    find_odoo(CHECKOUT)
+    system.ensure("demo", say)  # the demo's Print needs wkhtmltopdf
     with odoo_workspace() as odoo:
         _prepare_demo_database(odoo, reset=args.reset)
         port = _free_port(args.port)
@@ -562,11 +473,11 @@ def run_demo(args):
 def run_screenshots(args):
     """The README's screenshots: tests/screenshots.py in headless Chromium on
     the demo database (its changes rolled back)."""
-    say(f"browser: {browser.ensure_chrome(say)}")
+    system.ensure("screenshots", say)
     with odoo_workspace() as odoo:
         # a fresh demo database: the story's dates are those of today
         template = _base_template(odoo, demo=True)
-        _install_afresh(odoo, template, SCREENSHOTS_DB, "screenshots-install.log")
+        install_afresh(odoo, template, SCREENSHOTS_DB, "screenshots-install.log")
         # tests/screenshots.py writes into the checkout's
         # static/description/screenshots (the link resolves to it)
         taken = _run_addon_tests(
@@ -577,7 +488,7 @@ def run_screenshots(args):
             paths=("tests/screenshots.py",),
             ignore=(),
         )
-        _drop_database(odoo, SCREENSHOTS_DB)
+        drop_database(odoo, SCREENSHOTS_DB)
     if not taken:
         return 1
     say(f"screenshots written to {SCREENSHOTS.relative_to(CHECKOUT)}")
@@ -605,7 +516,7 @@ def _prepare_demo_database(odoo, reset):
     stamp = STATE / "demo-database.stamp"
     fingerprint = _addon_fingerprint()
     if reset:
-        _drop_database(odoo, DEMO_DB)
+        drop_database(odoo, DEMO_DB)
     if not odoo.server.database_exists(DEMO_DB) or ADDON not in odoo.installed_modules(
         DEMO_DB, [ADDON]
     ):
