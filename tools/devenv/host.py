@@ -71,6 +71,22 @@ def suite_paths(odoo, modules):
     return paths
 
 
+def node_ids(odoo, tests):
+    """pytest's node ids of tests named ``odoo.addons.<module>.tests.<file>.
+    <Class>.<method>`` (as a JUnit report names them)."""
+    ids = []
+    for test in tests:
+        *module, cls, method = test.split(".")
+        relative = "/".join(module[2:]) + ".py"  # past "odoo.addons"
+        path = next(
+            base / relative
+            for base in odoo.odoo.addons_paths
+            if (base / relative).is_file()
+        )
+        ids.append(f"{path}::{cls}::{method}")
+    return ids
+
+
 def run_host_suites(odoo, state, database, baseline_template, modules, name):
     """Odoo's own suites of ``modules`` on ``database`` (the addon installed);
     the tests that fail are run again on a copy of ``baseline_template`` (the
@@ -101,17 +117,17 @@ def run_host_suites(odoo, state, database, baseline_template, modules, name):
     )
     databases.copy_database(odoo, baseline_template, baseline)
     again = state / "logs" / f"pytest-{name}-without.xml"
+    # by node id, not pytest's --last-failed: a test whose subtest failed
+    # is not in pytest's list of failures
     databases.run_pytest(
         odoo,
         baseline,
         again,
-        paths,
+        node_ids(odoo, failed),
         rootdir,
         "-q",
         "-o",
         f"cache_dir={cache}",
-        "--last-failed",
-        "--last-failed-no-failures=none",
     )
     databases.drop_database(odoo, baseline)
     also_without = set(databases.failed_tests(again))

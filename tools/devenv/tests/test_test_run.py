@@ -4,6 +4,7 @@ programs it uses before any test runs."""
 import os
 
 import databases
+import host
 import pytest
 import system
 
@@ -126,3 +127,21 @@ def test_failed_apt_install_is_a_clear_failure(monkeypatch, tmp_path):
     ) as failed:
         system.ensure("test", print, programs=(BROWSER,))
     assert "sudo apt-get install -y chromium" in str(failed.value)
+
+
+def test_failed_tests_of_odoo_are_run_again_by_node_id(tmp_path):
+    # as a JUnit report names a test of Odoo's project module
+    tests_folder = tmp_path / "addons" / "project" / "tests"
+    tests_folder.mkdir(parents=True)
+    (tests_folder / "test_access_rights.py").write_text("")
+
+    class Source:
+        addons_paths = [tmp_path / "elsewhere", tmp_path / "addons"]
+
+    class Odoo:
+        odoo = Source()
+
+    assert host.node_ids(
+        Odoo(),
+        ["odoo.addons.project.tests.test_access_rights.TestPrivate.test_crud"],
+    ) == [f"{tests_folder / 'test_access_rights.py'}::TestPrivate::test_crud"]
