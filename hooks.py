@@ -8,6 +8,13 @@ HR_TIMESHEET_APPROVER_DOMAIN = """[
         ('project_id.message_partner_ids', 'in', [user.partner_id.id])
 ]"""
 
+# hr_timesheet's own rule of its Timesheets report for approvers.
+HR_TIMESHEET_REPORT_APPROVER_DOMAIN = """[
+    '|',
+        ('project_id.privacy_visibility', '!=', 'followers'),
+        ('project_id.message_partner_ids', 'in', [user.partner_id.id])
+]"""
+
 
 def uninstall_hook(env):
     """Give back to hr_timesheet what the addon changed of it."""
@@ -35,6 +42,13 @@ def _restore_configuration_menu(env):
 
 
 def _restore_approver_rule(env):
-    rule = env.ref("hr_timesheet.timesheet_line_rule_approver", False)
-    if rule:
-        rule.domain_force = HR_TIMESHEET_APPROVER_DOMAIN
+    for xmlid, domain in (
+        ("hr_timesheet.timesheet_line_rule_approver", HR_TIMESHEET_APPROVER_DOMAIN),
+        (
+            "hr_timesheet.timesheet_analysis_report_approver",
+            HR_TIMESHEET_REPORT_APPROVER_DOMAIN,
+        ),
+    ):
+        rule = env.ref(xmlid, False)
+        if rule:
+            rule.domain_force = domain

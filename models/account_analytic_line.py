@@ -343,7 +343,10 @@ class AccountAnalyticLine(models.Model):
     def _compute_bill_amount(self):
         amounts = []
         for line in self:
-            amount = line.billable_hours * line.bill_rate if line.is_billable else 0.0
+            # A negative line corrects time logged before: it is flagged for
+            # the approver (who adjusts the corrected line) and never billed.
+            billed = line.is_billable and line.billable_hours > 0
+            amount = line.billable_hours * line.bill_rate if billed else 0.0
             currency = line.bill_currency_id
             amounts.append(currency.round(amount) if currency else amount)
         _assign_by_value(self, "bill_amount", amounts)
@@ -538,16 +541,19 @@ class AccountAnalyticLine(models.Model):
         rules and the weekly submission leave them alone, and their app may
         delete them until they are invoiced (hook)."""
         links = [name for name in TIME_OFF_FIELDS if name in self._fields]
-        # Time Off unlinks a cancelled leave's lines from it before deleting
-        # them: they are still known by their task, the Time Off task.
-        on_task = "is_timeoff_task" in self.env["project.task"]._fields
-        if not (links or on_task):
+        if not links:
             return self.browse()
-        return self.filtered(
-            lambda line: (
-                any(line[name] for name in links)
-                or (on_task and line.task_id.sudo().is_timeoff_task)
-            )
+        return self.filtered(lambda line: any(line[name] for name in links))
+
+    def _deleted_by_their_app(self):
+        """The lines another app is deleting: Time Off, as superuser, first
+        unlinks a cancelled leave's lines from it, so they are known by their
+        task then (hook)."""
+        if not self.env.su:
+            return self.browse()
+        on_task = "is_timeoff_task" in self.env["project.task"]._fields
+        return self._managed_elsewhere() | self.filtered(
+            lambda line: on_task and line.task_id.is_timeoff_task
         )
 
     @api.model

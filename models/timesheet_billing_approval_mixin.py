@@ -645,6 +645,10 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         """Lines another app creates and deletes itself (hook)."""
         return self.browse()
 
+    def _deleted_by_their_app(self):
+        """Lines another app is deleting itself (hook)."""
+        return self.browse()
+
     @api.model
     def _get_submittable_domain(self):
         """Lines an employee submits with their week (hook)."""
@@ -655,7 +659,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         submitted = self.filtered(lambda line: line.billing_state != "draft")
         # Time Off deletes the lines of a cancelled leave, whatever their
         # approval; only what was invoiced stays.
-        submitted -= submitted._managed_elsewhere().filtered(
+        submitted -= submitted._deleted_by_their_app().filtered(
             lambda line: line.billing_state != "invoiced"
         )
         if submitted:

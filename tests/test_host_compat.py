@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from lxml import etree
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import TimesheetBillingSetupCommon
 
@@ -85,16 +85,18 @@ class TestWhatOdooDoes(TimesheetBillingSetupCommon):
         self.assertEqual(worked.billing_state, "submitted")
         self.assertEqual(empty.billing_state, "draft")
 
-    def test_a_negative_correction_bills_as_it_is(self):
+    def test_a_negative_correction_is_accepted_and_never_billed(self):
         """sale_timesheet's own tests log -1 h: a correction of time logged
-        before. The shipped rule flags it; nothing refuses it."""
+        before. The shipped rule flags it for the approver; nothing refuses
+        it, and it is never invoiced (the approver adjusts the corrected
+        line)."""
         correction = self.log(-1.5)
         self.assertTrue(correction.needs_attention)
         self.assertIn("logged -1.5 h", correction.rule_warning)
         self.assertEqual(correction.billable_hours, -1.5)
-        # 1.5 h x 100.00, negative
-        self.assertEqual(correction.sudo().bill_amount, -150.0)
-        # an adjustment still never takes billable hours below the hours worked
+        self.assertEqual(correction.sudo().bill_amount, 0.0)
+        # an adjustment never takes billable hours below zero, nor below the
+        # negative hours worked
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             correction.with_user(self.approver).write(
                 {"billable_hours": -2.0, "billable_hours_reason": "typo"}
@@ -124,3 +126,19 @@ class TestWhatOdooDoes(TimesheetBillingSetupCommon):
         self.assertEqual(
             Report.search([("billing_state", "=", "submitted")]).ids, line.ids
         )
+
+    def test_approvers_see_in_the_report_the_lines_they_approve(self):
+        other_lead = new_test_user(
+            self.env,
+            login="htb_other_lead",
+            groups="base.group_user,hr_timesheet.group_hr_timesheet_approver",
+        )
+        line = self.log(2)  # on Acme ERP, which self.approver leads
+        self.env.flush_all()
+        Report = self.env["timesheets.analysis.report"]
+        self.assertEqual(
+            Report.with_user(self.approver).search([("id", "=", line.id)]).ids,
+            line.ids,
+        )
+        # hr_timesheet shows every public project's lines to any approver
+        self.assertFalse(Report.with_user(other_lead).search([("id", "=", line.id)]))

@@ -110,6 +110,11 @@ def run_host_suites(odoo, state, database, baseline_template, modules, name):
     if code == 0:
         return passed
     failed = databases.failed_tests(junit)
+    if not failed:
+        raise HostSuiteFailed(
+            f"Odoo's tests of {', '.join(modules)} failed (exit {code}) and the "
+            f"report names none: {junit}"
+        )
     baseline = f"{database}_without"
     say(
         f"{len(failed)} of Odoo's tests failed with {ADDON}; running them again "
