@@ -423,8 +423,9 @@ class AccountAnalyticLine(models.Model):
                 - line.billable_hours_adjustment
                 + line.budget_overflow_hours
             )
-            # A negative line is a correction Odoo accepts: it bills as it is.
-            # An adjustment never takes billable hours below zero.
+            # A negative line is a correction Odoo accepts (never billed: see
+            # _compute_bill_amount); an adjustment never takes billable hours
+            # below zero.
             if float_compare(line.billable_hours, min(worked, 0.0), 2) < 0:
                 raise ValidationError(
                     self.env._(
@@ -538,8 +539,7 @@ class AccountAnalyticLine(models.Model):
     def _managed_elsewhere(self):
         """The lines another app of Odoo generates and deletes itself (Time
         Off's, when project_timesheet_holidays is installed): the logging
-        rules and the weekly submission leave them alone, and their app may
-        delete them until they are invoiced (hook)."""
+        rules and the weekly submission leave them alone (hook)."""
         links = [name for name in TIME_OFF_FIELDS if name in self._fields]
         if not links:
             return self.browse()

@@ -121,6 +121,22 @@ class TimesheetBillingSetupCommon(TimesheetBillingCommon):
             )
         )
 
+    @classmethod
+    def log_own(cls, hours, day, project=None):
+        """A timesheet line Ann logs herself (as her user)."""
+        return (
+            cls.env["account.analytic.line"]
+            .with_user(cls.timesheet_user)
+            .create(
+                {
+                    "name": "Analysis",
+                    "project_id": (project or cls.project_acme).id,
+                    "date": day,
+                    "unit_amount": hours,
+                }
+            )
+        )
+
 
 # The four people of a week's flow, by the group their job needs.
 FLOW_GROUPS = {

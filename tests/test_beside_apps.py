@@ -75,14 +75,7 @@ class TestBesideApps(TimesheetBillingSetupCommon):
     def test_submitting_a_week_leaves_time_off_to_time_off(self):
         leave = self.take_leave(date(2026, 3, 9), date(2026, 3, 10))
         Line = self.env["account.analytic.line"].with_user(self.timesheet_user)
-        work = Line.create(
-            {
-                "name": "Analysis",
-                "project_id": self.project_acme.id,
-                "date": date(2026, 3, 11),
-                "unit_amount": 8.0,
-            }
-        )
+        work = self.log_own(8.0, date(2026, 3, 11))
         self.assertEqual(Line.action_submit_my_week(date(2026, 3, 11)), 1)
         self.assertEqual(work.billing_state, "submitted")
         self.assertEqual(

@@ -60,27 +60,13 @@ class TestWhatOdooDoes(TimesheetBillingSetupCommon):
         user changes; timers and quick entries leave them too."""
         Line = self.env["account.analytic.line"].with_user(self.timesheet_user)
         with freeze_time("2026-03-06 12:00:00"):
-            empty = Line.create(
-                {
-                    "name": "Timer stopped at once",
-                    "project_id": self.project_acme.id,
-                    "date": date(2026, 3, 4),
-                    "unit_amount": 0.0,
-                }
-            )
+            empty = self.log_own(0.0, date(2026, 3, 4))  # a timer stopped at once
             self.assertFalse(empty.rule_warning)
             self.assertFalse(empty.needs_attention)
             self.assertEqual(empty.billable_hours, 0.0)
             with self.assertRaisesRegex(UserError, "no draft timesheet"):
                 Line.action_submit_my_week(date(2026, 3, 4))
-            worked = Line.create(
-                {
-                    "name": "Analysis",
-                    "project_id": self.project_acme.id,
-                    "date": date(2026, 3, 5),
-                    "unit_amount": 3.0,
-                }
-            )
+            worked = self.log_own(3.0, date(2026, 3, 5))
             self.assertEqual(Line.action_submit_my_week(date(2026, 3, 4)), 1)
         self.assertEqual(worked.billing_state, "submitted")
         self.assertEqual(empty.billing_state, "draft")

@@ -136,31 +136,16 @@ def run_test(args):
 def _run_addon_tests(
     odoo, database, junit_name, pytest_args, paths=("tests",), ignore=host.APPS_TESTS
 ):
-    """pytest-odoo on ``database``; the number of tests passed, 0 on a failure,
-    when no test passed (a run without tests is a failure) or when one was
-    skipped (a tour without its browser must not pass unseen)."""
-    junit = STATE / "logs" / junit_name
-    code = databases.run_pytest(
+    """The addon's tests on ``database`` (``databases.run_addon_tests``)."""
+    return databases.run_addon_tests(
         odoo,
+        STATE,
         database,
-        junit,
-        [odoo.addon_path / path for path in paths],
-        odoo.addon_path,
+        junit_name,
+        paths,
         *(f"--ignore={odoo.addon_path / path}" for path in ignore),
-        "-o",
-        f"cache_dir={STATE / 'pytest_cache'}",
         *pytest_args,
     )
-    if code:
-        say(f"tests failed in {database} (pytest exit code {code})")
-        return 0
-    passed, skipped = databases.count_tests(junit)
-    if skipped:
-        say(f"{len(skipped)} tests skipped in {database}: {', '.join(skipped)}")
-        return 0
-    if not passed:
-        say(f"no test passed in {database}: a run without tests is a failure")
-    return passed
 
 
 def _test_devenv(odoo_source):

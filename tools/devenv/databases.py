@@ -121,6 +121,34 @@ def run_pytest(odoo, database, junit, targets, rootdir, *arguments):
     ).returncode
 
 
+def run_addon_tests(odoo, state, database, junit_name, paths, *arguments):
+    """pytest-odoo on the addon's tests ``paths`` in ``database``: the number
+    of tests passed; 0 on a failure, when no test passed (a run without tests
+    is a failure) or when one was skipped (a tour without its browser must
+    not pass unseen)."""
+    junit = state / "logs" / junit_name
+    code = run_pytest(
+        odoo,
+        database,
+        junit,
+        [odoo.addon_path / path for path in paths],
+        odoo.addon_path,
+        "-o",
+        f"cache_dir={state / 'pytest_cache'}",
+        *arguments,
+    )
+    if code:
+        say(f"tests failed in {database} (pytest exit code {code})")
+        return 0
+    passed, skipped = count_tests(junit)
+    if skipped:
+        say(f"{len(skipped)} tests skipped in {database}: {', '.join(skipped)}")
+        return 0
+    if not passed:
+        say(f"no test passed in {database}: a run without tests is a failure")
+    return passed
+
+
 def count_tests(junit):
     """``(tests passed, names of the tests skipped)`` of a JUnit report."""
     if not junit.is_file():

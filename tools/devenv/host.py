@@ -94,7 +94,7 @@ def run_host_suites(odoo, state, database, baseline_template, modules, name):
     ``HostSuiteFailed`` names the tests that fail because of the addon."""
     paths = suite_paths(odoo, modules)
     rootdir = odoo.odoo.root
-    cache = state / "pytest_cache" / name
+    cache = state / "pytest_cache"
     junit = state / "logs" / f"pytest-{name}.xml"
     say(f"Odoo's own tests of {', '.join(modules)} with {ADDON} ({database})")
     code = databases.run_pytest(
@@ -200,20 +200,9 @@ def check_install_orders(odoo, state, checkout, no_host):
 
 def run_apps_tests(odoo, state, database):
     """The addon's own tests beside the apps (APPS_TESTS) on ``database``."""
-    junit = state / "logs" / f"pytest-{database}.xml"
-    code = databases.run_pytest(
-        odoo,
-        database,
-        junit,
-        [odoo.addon_path / path for path in APPS_TESTS],
-        odoo.addon_path,
-        "-o",
-        f"cache_dir={state / 'pytest_cache'}",
+    passed = databases.run_addon_tests(
+        odoo, state, database, f"pytest-{database}.xml", APPS_TESTS
     )
-    passed, skipped = databases.count_tests(junit)
-    if code or skipped or not passed:
-        raise RuntimeError(
-            f"the tests beside the apps failed in {database} (pytest exit {code}, "
-            f"{passed} passed, {len(skipped)} skipped)"
-        )
+    if not passed:
+        raise RuntimeError(f"the addon's tests beside the apps failed in {database}")
     return passed
