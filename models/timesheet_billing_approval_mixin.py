@@ -307,17 +307,8 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         """Submit the current user's draft timesheets of the week of ``day``
         (today by default); return how many lines were submitted."""
         day = fields.Date.to_date(day) or fields.Date.context_today(self)
-        Week = self.env["timesheet.billing.week"]
-        start = Week._week_start(day)
-        lines = self.search(
-            [
-                *self._get_submittable_domain(),
-                ("employee_id.user_id", "=", self.env.uid),
-                ("billing_state", "=", "draft"),
-                ("date", ">=", start),
-                ("date", "<=", start + timedelta(days=6)),
-            ]
-        )
+        start = self.env["timesheet.billing.week"]._week_start(day)
+        lines = self._get_my_week_to_submit(start)
         if not lines:
             raise UserError(
                 self.env._(
@@ -329,6 +320,20 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         return len(lines)
 
     # ------------------------------------------------------------ helpers
+
+    @api.model
+    def _get_my_week_to_submit(self, start):
+        """The current user's draft lines that Submit My Week submits, of the
+        week that starts on ``start``."""
+        return self.search(
+            [
+                *self._get_submittable_domain(),
+                ("employee_id.user_id", "=", self.env.uid),
+                ("billing_state", "=", "draft"),
+                ("date", ">=", start),
+                ("date", "<=", start + timedelta(days=6)),
+            ]
+        )
 
     def _timesheets(self):
         lines = self._filter_by_domain([("project_id", "!=", False)])

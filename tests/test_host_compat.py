@@ -67,6 +67,14 @@ class TestWhatOdooDoes(TimesheetBillingSetupCommon):
             with self.assertRaisesRegex(UserError, "no draft timesheet"):
                 Line.action_submit_my_week(date(2026, 3, 4))
             worked = self.log_own(3.0, date(2026, 3, 5))
+            # the wizard lists what its button submits
+            wizard = (
+                self.env["timesheet.billing.submit.week"]
+                .with_user(self.timesheet_user)
+                .create({"day": date(2026, 3, 4)})
+            )
+            self.assertEqual(wizard.line_ids, worked)
+            self.assertEqual(wizard.hours, 3.0)
             self.assertEqual(Line.action_submit_my_week(date(2026, 3, 4)), 1)
         self.assertEqual(worked.billing_state, "submitted")
         self.assertEqual(empty.billing_state, "draft")

@@ -31,15 +31,8 @@ class TimesheetBillingSubmitWeek(models.TransientModel):
             start = Week._week_start(wizard.day or fields.Date.context_today(self))
             wizard.date_start = start
             wizard.date_end = start + timedelta(days=6)
-            wizard.line_ids = Line.search(
-                [
-                    ("project_id", "!=", False),
-                    ("employee_id.user_id", "=", self.env.uid),
-                    ("billing_state", "=", "draft"),
-                    ("date", ">=", start),
-                    ("date", "<=", wizard.date_end),
-                ]
-            )
+            # the lines its button submits
+            wizard.line_ids = Line._get_my_week_to_submit(start)
             wizard.line_count = len(wizard.line_ids)
             wizard.hours = sum(wizard.line_ids.mapped("unit_amount"))
 
