@@ -19,6 +19,8 @@ from . import project_task
 from . import account_analytic_line
 from . import account_move
 from . import account_move_line
+from . import timesheet_billing_entry
+from . import timesheet_billing_invoicing
 from . import timesheets_analysis_report
 from . import ir_ui_menu
 from . import timesheet_billing_demo

@@ -1,9 +1,17 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL, float_compare
 from odoo.tools.sql import create_index
 
+from .timesheet_billing_rule import BUDGET_OPEN_STATES
+
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
+# Who reads the billing ledger: approvers, accountants, billing managers.
+LEDGER_READERS = (
+    "hr_timesheet.group_hr_timesheet_approver,account.group_account_invoice,"
+    "hr_timesheet_billing.group_timesheet_billing_manager"
+)
 
 NON_BILLABLE_REASONS = [
     ("project_type", "Project not billed by the hour"),
@@ -128,13 +136,58 @@ class AccountAnalyticLine(models.Model):
         readonly=True,
         copy=False,
     )
-    invoice_line_id = fields.Many2one(
-        comodel_name="account.move.line",
+    # What the documents say this time has billed: the ledger's entries, read
+    # with the state of their invoices and credit notes. Stored so that the
+    # lines still to invoice are found through the partial index of open
+    # lines among years of invoiced ones; the ORM recomputes them on every
+    # change of an entry or of its document's state, whatever the path.
+    billing_entry_ids = fields.One2many(
+        comodel_name="timesheet.billing.entry",
+        inverse_name="timesheet_id",
+        string="Billing Ledger",
         readonly=True,
         copy=False,
+        groups=LEDGER_READERS,
+    )
+    invoiced_hours = fields.Float(
+        string="Hours Invoiced",
+        compute="_compute_invoiced_hours",
+        store=True,
+        help="Hours on customer invoices that are not cancelled, minus hours "
+        "on posted credit notes.",
+    )
+    to_invoice_hours = fields.Float(
+        string="Hours to Invoice",
+        compute="_compute_to_invoice",
+        store=True,
+        help="Approved billable hours no invoice bills yet.",
+    )
+    to_invoice_amount = fields.Monetary(
+        string="Amount to Invoice",
+        currency_field="bill_currency_id",
+        compute="_compute_to_invoice",
+        store=True,
+        groups=APPROVER_GROUP,
+    )
+    invoicing_status = fields.Selection(
+        selection=[
+            ("to_invoice", "To Invoice"),
+            ("partly_invoiced", "Partly Invoiced"),
+            ("invoiced", "Invoiced"),
+        ],
+        compute="_compute_invoicing_status",
+        search="_search_invoicing_status",
+        help="To Invoice: approved, billable, no invoice bills it. Partly "
+        "Invoiced: a credit note gave part of its hours back, or an "
+        "accountant lowered them on a draft. Invoiced: all its billable hours "
+        "are billed.",
+    )
+    invoice_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        compute="_compute_invoice_line_id",
+        store=True,
         index="btree_not_null",
-        ondelete="set null",
-        help="The customer invoice line that bills this time.",
+        help="The latest customer invoice line, not cancelled, that bills this time.",
     )
     invoice_id = fields.Many2one(
         related="invoice_line_id.move_id",
@@ -152,6 +205,10 @@ class AccountAnalyticLine(models.Model):
     # Written only by the approval flow.
     bill_rate_frozen = fields.Boolean(string="Rate Frozen", copy=False)
 
+    # Approval moves the state through its actions (_transition()); whether
+    # approved time is invoiced is the ledger's to say.
+    billing_state = fields.Selection(compute="_compute_billing_state", store=True)
+
     def init(self):
         result = super().init()
         # Partial indexes: a firm keeps years of invoiced time, while approval
@@ -166,6 +223,15 @@ class AccountAnalyticLine(models.Model):
             ["company_id", "date"],
             where="billing_state IN ('submitted', 'lead_approved', 'approved')",
         )
+        # What invoicing looks up: the hours left to invoice, a few among
+        # years of invoiced time.
+        create_index(
+            self.env.cr,
+            "account_analytic_line_to_invoice_index",
+            self._table,
+            ["company_id", "date"],
+            where="billing_state = 'approved' AND to_invoice_hours > 0",
+        )
         create_index(
             self.env.cr,
             "account_analytic_line_needs_attention_index",
@@ -176,6 +242,107 @@ class AccountAnalyticLine(models.Model):
         return result
 
     # ------------------------------------------------------------ computes
+
+    @api.depends(
+        "billing_entry_ids.hours",
+        "billing_entry_ids.sign",
+        "billing_entry_ids.move_id.state",
+    )
+    def _compute_invoiced_hours(self):
+        saved = self.filtered("id")
+        # New lines have no entries (their empty list is in the cache): no
+        # query for them.
+        billed_lines = saved.sudo().filtered("billing_entry_ids")
+        billed = (
+            self.env["timesheet.billing.entry"].sudo()._billed_hours(billed_lines.ids)
+            if billed_lines
+            else {}
+        )
+        # Read the stored values first: only the lines whose hours change are
+        # written (posting an invoice changes none of its timesheets).
+        saved.mapped("invoiced_hours")
+        _assign_by_value(
+            self, "invoiced_hours", [billed.get(line.id, 0.0) for line in self]
+        )
+
+    @api.depends("invoiced_hours", "billable_hours")
+    def _compute_billing_state(self):
+        self.filtered("id").mapped("billing_state")
+        states = []
+        for line in self:
+            state = line.billing_state or "draft"
+            if state in ("approved", "invoiced"):
+                billed = float_compare(
+                    line.invoiced_hours, 0.0, 2
+                ) > 0 and not float_compare(line.invoiced_hours, line.billable_hours, 2)
+                state = "invoiced" if billed else "approved"
+            states.append(state)
+        _assign_by_value(self, "billing_state", states)
+
+    @api.depends(
+        "billing_state", "is_billable", "billable_hours", "invoiced_hours", "bill_rate"
+    )
+    def _compute_to_invoice(self):
+        self.filtered("id").mapped("to_invoice_hours")
+        hours, amounts = [], []
+        for line in self:
+            to_invoice = 0.0
+            if (
+                line.billing_state == "approved"
+                and line.is_billable
+                and line.billable_hours > 0
+            ):
+                to_invoice = max(line.billable_hours - line.invoiced_hours, 0.0)
+            amount = to_invoice * line.bill_rate
+            currency = line.bill_currency_id
+            hours.append(to_invoice)
+            amounts.append(currency.round(amount) if currency else amount)
+        _assign_by_value(self, "to_invoice_hours", hours)
+        _assign_by_value(self, "to_invoice_amount", amounts)
+
+    @api.depends("billing_state", "to_invoice_hours", "invoiced_hours")
+    def _compute_invoicing_status(self):
+        for line in self:
+            status = False
+            if line.billing_state == "invoiced":
+                status = "invoiced"
+            elif line.billing_state == "approved" and line.to_invoice_hours > 0:
+                partly = float_compare(line.invoiced_hours, 0.0, 2) > 0
+                status = "partly_invoiced" if partly else "to_invoice"
+            line.invoicing_status = status
+
+    def _search_invoicing_status(self, operator, value):
+        if operator not in ("=", "in"):
+            raise UserError(
+                self.env._("Search the invoicing status with = or in only.")
+            )
+        wanted = [value] if isinstance(value, str | bool) else list(value)
+        approved = [("billing_state", "=", "approved"), ("to_invoice_hours", ">", 0)]
+        domains = {
+            "invoiced": [("billing_state", "=", "invoiced")],
+            "to_invoice": [*approved, ("invoiced_hours", "<=", 0)],
+            "partly_invoiced": [*approved, ("invoiced_hours", ">", 0)],
+        }
+        return expression.OR(
+            [domains[status] for status in wanted if status in domains]
+            or [expression.FALSE_DOMAIN]
+        )
+
+    @api.depends("billing_entry_ids.sign", "billing_entry_ids.move_id.state")
+    def _compute_invoice_line_id(self):
+        latest = {}  # timesheet id: its latest live invoice line
+        for entry in self.sudo().billing_entry_ids.sorted("id"):
+            if entry.sign > 0 and entry.move_id.state != "cancel":
+                latest[entry.timesheet_id.id] = entry.move_line_id.id
+        self.filtered("id").mapped("invoice_line_id")
+        _assign_by_value(
+            self,
+            "invoice_line_id",
+            [
+                self.env["account.move.line"].browse(latest.get(line.id))
+                for line in self
+            ],
+        )
 
     @api.depends("employee_id", "project_id")
     def _compute_billing_role_id(self):
@@ -447,6 +614,33 @@ class AccountAnalyticLine(models.Model):
                     )
                 )
 
+    @api.constrains("invoiced_hours", "billable_hours")
+    def _check_invoiced_hours(self):
+        """Whatever the accountant does with the documents, a timesheet is
+        never billed more than its billable hours, nor credited more than was
+        billed: the change that would do it is refused, naming them."""
+        for line in self:
+            billed = line.invoiced_hours
+            ceiling = max(line.billable_hours, 0.0)
+            if (
+                float_compare(billed, 0.0, 2) >= 0
+                and float_compare(billed, ceiling, 2) <= 0
+            ):
+                continue
+            documents = line.sudo().billing_entry_ids.filtered("is_counted").move_id
+            raise ValidationError(
+                self.env._(
+                    "%(employee)s, %(date)s, %(project)s would be billed %(billed)s "
+                    "h of its %(billable)s billable hours by %(documents)s: time is "
+                    "never billed twice nor credited more than it was billed. "
+                    "Cancel or correct the later document first.",
+                    **line._billing_label_values(),
+                    billed=f"{billed:g}",
+                    billable=f"{line.billable_hours:g}",
+                    documents=", ".join(documents.mapped("display_name")),
+                )
+            )
+
     def _billing_label_values(self):
         return {
             "employee": self.employee_id.name,
@@ -472,6 +666,33 @@ class AccountAnalyticLine(models.Model):
         if self._get_rule_checked_fields() & set(vals):
             self._apply_logging_rules()
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_billed(self):
+        billed = self.sudo().filtered("billing_entry_ids")
+        if billed:
+            raise UserError(
+                self.env._(
+                    "These timesheets were on customer invoices (%(documents)s) and "
+                    "stay for the record: %(lines)s",
+                    documents=", ".join(
+                        billed.billing_entry_ids.move_id.mapped("display_name")
+                    ),
+                    lines=billed._describe(),
+                )
+            )
+
+    def action_reset_to_draft(self):
+        billed = self._filter_by_domain([("invoiced_hours", ">", 0)])
+        if billed:
+            raise UserError(
+                self.env._(
+                    "These timesheets are partly invoiced: credit their hours first. "
+                    "%(lines)s",
+                    lines=billed._describe(),
+                )
+            )
+        return super().action_reset_to_draft()
 
     def unlink(self):
         # Removing time can bring a day back under its limit: recheck the
@@ -574,19 +795,19 @@ class AccountAnalyticLine(models.Model):
 
     def _lock_for_invoicing(self):
         """Lock these lines against another invoicing run and keep those still
-        invoiceable: a run never puts a line on two invoices. Lines another run
-        holds are skipped (``FOR UPDATE SKIP LOCKED``), and the state is read
-        again after the lock."""
+        to invoice: a run never bills the same hours twice. Lines another run
+        holds are skipped (``FOR UPDATE SKIP LOCKED``), and what is left to
+        invoice is read again after the lock."""
         if not self:
             return self
-        self.flush_recordset(["billing_state", "invoice_line_id"])
+        self.flush_recordset(["billing_state", "to_invoice_hours"])
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT id FROM account_analytic_line
                  WHERE id = ANY(%s)
                    AND billing_state = 'approved'
-                   AND invoice_line_id IS NULL
+                   AND to_invoice_hours > 0
                    AND %s
                    FOR UPDATE SKIP LOCKED
                 """,
@@ -596,37 +817,45 @@ class AccountAnalyticLine(models.Model):
             )
         )
         locked = self.browse([row[0] for row in rows])
-        locked.invalidate_recordset(["billing_state", "invoice_line_id"])
+        locked.invalidate_recordset(["billing_state", "to_invoice_hours"])
         return locked.sudo()
 
-    def _invoice_link_values(self, invoice_line_by_line):
-        """``per_line`` values of ``_transition()`` that link each line to the
-        invoice line billing it (``{line id: invoice line}``); a line left out
-        of the mapping is unlinked."""
-        values = {
-            "invoice_line_id": {
-                line_id: invoice_line.id
-                for line_id, invoice_line in invoice_line_by_line.items()
-            },
-            "invoice_id": {
-                line_id: invoice_line.move_id.id
-                for line_id, invoice_line in invoice_line_by_line.items()
-            },
-        }
-        # With sale_timesheet installed, its own "Invoice" field marks the line as
-        # billed too: sale_timesheet then never links it to a sales order line
-        # afterwards (its _is_not_billed()), so no sales order bills it again.
-        if "timesheet_invoice_id" in self._fields:
-            values["timesheet_invoice_id"] = values["invoice_id"]
-        return values
+    def _get_transition_values(self, to_state):
+        """What is left to invoice, written with the state: what
+        _compute_to_invoice() says, in SQL (its test holds them equal)."""
+        if to_state != "approved":
+            return {"to_invoice_hours": 0.0, "to_invoice_amount": 0.0}
+        hours = SQL(
+            """CASE WHEN line.is_billable AND line.billable_hours > 0
+                    THEN GREATEST(line.billable_hours
+                                  - COALESCE(line.invoiced_hours, 0), 0)
+                    ELSE 0 END"""
+        )
+        amount = SQL(
+            """COALESCE(
+                   (SELECT ROUND((%(hours)s * COALESCE(line.bill_rate, 0))::numeric
+                                 / currency.rounding::numeric)
+                           * currency.rounding::numeric
+                      FROM res_currency AS currency
+                     WHERE currency.id = line.bill_currency_id),
+                   (%(hours)s * COALESCE(line.bill_rate, 0))::numeric)""",
+            hours=hours,
+        )
+        return {"to_invoice_hours": hours, "to_invoice_amount": amount}
 
-    def _release_from_invoice(self, reason):
-        """Invoiced lines whose invoice line went away are approved again."""
-        lines = self.sudo().filtered(lambda line: line.billing_state == "invoiced")
-        if lines:
-            lines._transition(
-                "approved", reason=reason, per_line=lines._invoice_link_values({})
-            )
+    def _mark_billed_for_sales(self, invoices):
+        """With sale_timesheet installed, its own "Invoice" field marks these
+        lines as billed too: sale_timesheet then never links them to a sales
+        order line (its _is_not_billed()), so no sales order bills them
+        again. Its field, its rule: a cancelled invoice there is not billed."""
+        if "timesheet_invoice_id" not in self._fields or not self:
+            return
+        self.sudo()._write_in_bulk(
+            {},
+            per_line={
+                "timesheet_invoice_id": {line.id: line.invoice_id.id for line in self}
+            },
+        )
 
     def _reprice_and_recheck(self):
         """Reprice these lines, then refresh their warnings (a missing rate
@@ -730,8 +959,13 @@ class AccountAnalyticLine(models.Model):
         def new_hours(line):
             return overflows.get(line, (0.0, ""))[0]
 
+        # Approved and invoiced lines keep their billable hours (a budget's
+        # re-evaluation never rewrites what was approved or billed).
         changed = lines.filtered(
-            lambda line: float_compare(new_hours(line), line.budget_overflow_hours, 2)
+            lambda line: (
+                line.billing_state in BUDGET_OPEN_STATES
+                and float_compare(new_hours(line), line.budget_overflow_hours, 2)
+            )
         )
         for hours, group in changed.grouped(new_hours).items():
             group.sudo().write({"budget_overflow_hours": hours})

@@ -1,6 +1,6 @@
-from collections import defaultdict
-
 from odoo import fields, models
+
+from .timesheet_billing_entry import counts
 
 
 class AccountMove(models.Model):
@@ -22,55 +22,26 @@ class AccountMove(models.Model):
             lambda line: (line.date, line.employee_id.name or "", line.id)
         )
 
-    def button_cancel(self):
-        """A cancelled invoice gives its timesheets back, ready to invoice."""
-        result = super().button_cancel()
-        self.sudo().invoice_line_ids.timesheet_line_ids._release_from_invoice(
-            self.env._("Invoice cancelled")
-        )
+    def write(self, vals):
+        if "state" not in vals:
+            return super().write(vals)
+        # The ledger needs nothing here (what a timesheet has billed is read
+        # from the documents' states); the audit trail says what changed.
+        entries = self.sudo().line_ids.timesheet_entry_ids
+        if not entries:
+            return super().write(vals)
+        before = {move.id: move.state for move in self}
+        result = super().write(vals)
+        # Recompute what the timesheets billed now: a change that would bill
+        # one twice is refused here, by their constraint, naming them.
+        entries.timesheet_id.mapped("invoiced_hours")
+        entries.invalidate_recordset(["is_counted"])
+        events = [
+            (entry._get_billing_event(), entry)
+            for entry in entries
+            if counts(entry.sign, before[entry.move_id.id])
+            != counts(entry.sign, entry.move_id.state)
+        ]
+        if events:
+            self.env["timesheet.billing.approval.log"]._log_billing_events(events)
         return result
-
-    def _post(self, soft=True):
-        posted = super()._post(soft=soft)
-        credit_notes = posted.filtered(
-            lambda move: move.move_type == "out_refund" and move.reversed_entry_id
-        )
-        if credit_notes:
-            credit_notes.sudo()._release_credited_timesheets()
-        return posted
-
-    def _release_credited_timesheets(self):
-        """Credit notes give back the hours they credit, and only those.
-
-        Each credit note line is matched to the invoice line it credits (same
-        product, label and price). All posted credit notes of an invoice are
-        counted, minus what they already released, so posting a credit note
-        again releases nothing more. The hours release the invoice line's
-        timesheets, latest first, as long as a whole timesheet fits: hours still
-        invoiced are never released, so never billed twice.
-        """
-        invoices = self.reversed_entry_id
-        credit_notes = self.search(
-            [
-                ("reversed_entry_id", "in", invoices.ids),
-                ("move_type", "=", "out_refund"),
-                ("state", "=", "posted"),
-            ]
-        )
-        credited = defaultdict(float)
-        for credit_note in credit_notes:
-            origin_lines = credit_note.reversed_entry_id.invoice_line_ids
-            for line in credit_note.invoice_line_ids:
-                origin = origin_lines.filtered(
-                    lambda origin, line=line: (
-                        origin.product_id == line.product_id
-                        and origin.name == line.name
-                        and origin.price_unit == line.price_unit
-                    )
-                )[:1]
-                if origin:
-                    credited[origin] += line.product_uom_id._compute_quantity(
-                        line.quantity, origin.product_uom_id
-                    )
-        for origin, hours in credited.items():
-            origin._release_credited_hours(hours - origin.timesheet_released_hours)

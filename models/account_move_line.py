@@ -1,69 +1,262 @@
 import math
 
-from odoo import api, fields, models
-from odoo.tools import float_compare
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_is_zero
+
+HOURS_PRECISION = 2
 
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
-    timesheet_line_ids = fields.One2many(
-        comodel_name="account.analytic.line",
-        inverse_name="invoice_line_id",
-        string="Timesheets",
+    timesheet_entry_ids = fields.One2many(
+        comodel_name="timesheet.billing.entry",
+        inverse_name="move_line_id",
+        string="Billing Ledger",
         readonly=True,
         copy=False,
     )
-    timesheet_released_hours = fields.Float(
-        readonly=True,
-        copy=False,
-        help="Hours of this invoice line's timesheets that credit notes released.",
+    timesheet_line_ids = fields.Many2many(
+        comodel_name="account.analytic.line",
+        string="Timesheets",
+        compute="_compute_timesheet_line_ids",
+        help="The timesheets this line bills, or credits.",
     )
     timesheet_hours = fields.Float(
-        compute="_compute_timesheet_hours",
-        help="Billable hours of the timesheets this line bills.",
+        compute="_compute_timesheet_line_ids",
+        help="Hours of timesheets this line bills, or credits.",
+    )
+    timesheet_source_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Timesheets Of",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The invoice line whose timesheets this line credits (a credit "
+        "note made from the invoice) or bills again (Reverse and create "
+        "invoice).",
     )
 
-    @api.depends("timesheet_line_ids.billable_hours")
-    def _compute_timesheet_hours(self):
-        hours = dict(
-            self.env["account.analytic.line"]
-            .sudo()
-            ._read_group(
-                [("invoice_line_id", "in", self.ids)],
-                ["invoice_line_id"],
-                ["billable_hours:sum"],
+    @api.depends("timesheet_entry_ids.hours")
+    def _compute_timesheet_line_ids(self):
+        for line in self:
+            entries = line.sudo().timesheet_entry_ids
+            line.timesheet_line_ids = entries.timesheet_id
+            line.timesheet_hours = math.fsum(entries.mapped("hours"))
+
+    # ---------------------------------------------------------------- CRUD
+
+    def _copy_data_extend_business_fields(self, values):
+        # Called on each line of an invoice Odoo reverses, or copies for
+        # Reverse and create invoice: the copy credits, or bills again, the
+        # timesheets of the very line it copies.
+        super()._copy_data_extend_business_fields(values)
+        if self.sudo().timesheet_entry_ids:
+            values["timesheet_source_line_id"] = self.id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The ledger is written by the addon only: the entries given with a
+        # line (the invoicing engine's) are created for it as superuser, each
+        # with the very line it came with.
+        entries = []
+        if any("timesheet_entry_ids" in vals for vals in vals_list):
+            vals_list = [dict(vals) for vals in vals_list]
+            entries = [vals.pop("timesheet_entry_ids", None) for vals in vals_list]
+        lines = super().create(vals_list)
+        given = [
+            {**command[2], "move_line_id": line.id}
+            for line, commands in zip(lines, entries, strict=False)
+            for command in commands or []
+            if command[0] == Command.CREATE
+        ]
+        if given:
+            self.env["timesheet.billing.entry"].sudo().create(given)
+        copies = lines.filtered(
+            lambda line: (
+                line.timesheet_source_line_id and not line.sudo().timesheet_entry_ids
             )
         )
-        for line in self:
-            line.timesheet_hours = hours.get(line, 0.0)
+        if copies:
+            copies.sudo()._allocate_timesheet_hours()
+        return lines
 
-    def _release_credited_hours(self, hours):
-        """Release this line's timesheets, latest first, as long as a whole
-        timesheet fits in the ``hours`` newly credited."""
-        self.ensure_one()
-        released = self.env["account.analytic.line"]
-        remaining = hours
-        for timesheet in self.timesheet_line_ids.sorted(
-            lambda line: (line.date, line.id), reverse=True
-        ):
-            if float_compare(timesheet.billable_hours, remaining, 2) > 0:
-                break
-            released |= timesheet
-            remaining -= timesheet.billable_hours
-        if released:
-            self.timesheet_released_hours += math.fsum(
-                released.mapped("billable_hours")
+    def write(self, vals):
+        billing = self.env["account.move.line"]
+        if {"quantity", "product_uom_id"} & set(vals):
+            billing = self.filtered(
+                lambda line: (
+                    line.sudo().timesheet_entry_ids or line.timesheet_source_line_id
+                )
             )
-            credited = f"{hours:g}"
-            released._release_from_invoice(
-                self.env._("Credited: %(hours)s h", hours=credited)
-            )
+        result = super().write(vals)
+        if billing:
+            billing.sudo()._reallocate_timesheet_hours()
+        return result
 
     def unlink(self):
-        # A draft invoice, or one of its lines, deleted: its timesheets are
-        # ready to invoice again.
-        timesheets = self.sudo().timesheet_line_ids
+        # The database deletes the entries with their line (the ORM marks the
+        # timesheets to recompute before): log the hours given back.
+        entries = self.sudo().timesheet_entry_ids
+        entries._log_release()
         result = super().unlink()
-        timesheets.exists()._release_from_invoice(self.env._("Invoice line deleted"))
+        if entries:
+            entries.invalidate_model()
+            self.env["account.analytic.line"].invalidate_model(["billing_entry_ids"])
         return result
+
+    # ---------------------------------------------------------- allocation
+
+    def _get_quantity_in_hours(self):
+        """This line's quantity in hours (its unit may be days)."""
+        self.ensure_one()
+        hour = self.env.ref("uom.product_uom_hour")
+        unit = self.product_uom_id
+        if not unit or unit == hour:
+            return self.quantity
+        if unit.category_id != hour.category_id:
+            raise UserError(
+                self.env._(
+                    "%(line)s bills timesheets: its unit must be one of time, "
+                    "not %(unit)s.",
+                    line=self._describe_for_billing(),
+                    unit=unit.name,
+                )
+            )
+        return unit._compute_quantity(self.quantity, hour, round=False)
+
+    def _describe_for_billing(self):
+        self.ensure_one()
+        return self.env._(
+            "Line “%(label)s” of %(document)s",
+            label=self.name or self.product_id.display_name or "",
+            document=self.move_id.name
+            if self.move_id.name and self.move_id.name != "/"
+            else self.move_id.display_name,
+        )
+
+    def _is_credit_of(self, source):
+        return self.move_id.move_type != source.move_id.move_type
+
+    def _get_allocatable_hours(self):
+        """``[(timesheet, hours)]`` this line may bill or credit, latest
+        timesheet first: those of its source line, less what other credit
+        notes not cancelled already credit of them (a credit)."""
+        self.ensure_one()
+        source = self.timesheet_source_line_id
+        pool = {}
+        for entry in source.timesheet_entry_ids:
+            pool[entry.timesheet_id] = pool.get(entry.timesheet_id, 0.0) + entry.hours
+        if self._is_credit_of(source):
+            others = self.search(
+                [
+                    ("timesheet_source_line_id", "=", source.id),
+                    ("id", "!=", self.id),
+                    ("move_id.move_type", "=", self.move_id.move_type),
+                    ("move_id.state", "!=", "cancel"),
+                ]
+            )
+            for entry in others.timesheet_entry_ids:
+                if entry.timesheet_id in pool:
+                    pool[entry.timesheet_id] -= entry.hours
+        return sorted(
+            pool.items(),
+            key=lambda item: (item[0].date, item[0].id),
+            reverse=True,
+        )
+
+    def _allocate_timesheet_hours(self):
+        """Write the ledger entries of lines that credit or bill again their
+        source line's timesheets: their quantity in hours, latest timesheets
+        first, splitting the last one. A line asking more hours than are left
+        to it is refused, naming it."""
+        vals_list = []
+        for line in self:
+            wanted = line._get_quantity_in_hours()
+            left = wanted
+            for timesheet, available in line._get_allocatable_hours():
+                if float_compare(left, 0.0, HOURS_PRECISION) <= 0:
+                    break
+                hours = min(available, left)
+                if float_compare(hours, 0.0, HOURS_PRECISION) <= 0:
+                    continue
+                vals_list.append(
+                    {
+                        "timesheet_id": timesheet.id,
+                        "move_line_id": line.id,
+                        "hours": hours,
+                    }
+                )
+                left -= hours
+            if float_compare(left, 0.0, HOURS_PRECISION) > 0:
+                raise UserError(
+                    self.env._(
+                        "%(line)s credits %(wanted)s h of timesheets, but only "
+                        "%(left)s h of “%(origin)s” are still invoiced: lower its "
+                        "quantity, or cancel the other credit note first.",
+                        line=line._describe_for_billing(),
+                        wanted=f"{wanted:g}",
+                        left=f"{wanted - left:g}",
+                        origin=line.timesheet_source_line_id.name,
+                    )
+                    if line._is_credit_of(line.timesheet_source_line_id)
+                    else self.env._(
+                        "%(line)s bills %(wanted)s h again, but the invoice line it "
+                        "copies billed %(left)s h of timesheets: lower its quantity.",
+                        line=line._describe_for_billing(),
+                        wanted=f"{wanted:g}",
+                        left=f"{wanted - left:g}",
+                    )
+                )
+        self.env["timesheet.billing.entry"].create(vals_list)
+
+    def _reallocate_timesheet_hours(self):
+        """After a change of quantity: a draft line's ledger follows it."""
+        for line in self:
+            if line.parent_state != "draft":
+                continue  # posted lines do not change (Odoo refuses)
+            entries = line.timesheet_entry_ids
+            hours = line._get_quantity_in_hours()
+            if not float_compare(
+                hours, math.fsum(entries.mapped("hours")), HOURS_PRECISION
+            ):
+                continue
+            if line.timesheet_source_line_id:
+                entries.unlink()
+                line._allocate_timesheet_hours()
+            else:
+                line._trim_timesheet_hours(hours)
+
+    def _trim_timesheet_hours(self, hours):
+        """An invoice line the engine made bills ``hours`` now: fewer hours
+        give back its latest timesheets' first (splitting one); more than its
+        timesheets hold are refused."""
+        self.ensure_one()
+        entries = self.timesheet_entry_ids.sorted(
+            lambda entry: (entry.timesheet_id.date, entry.timesheet_id.id, entry.id),
+            reverse=True,
+        )
+        billed = math.fsum(entries.mapped("hours"))
+        if float_compare(hours, billed, HOURS_PRECISION) > 0:
+            raise UserError(
+                self.env._(
+                    "%(line)s bills %(billed)s h of timesheets: it cannot bill "
+                    "%(hours)s h. Invoice more time with Invoice Timesheets, or "
+                    "add a line of its own.",
+                    line=self._describe_for_billing(),
+                    billed=f"{billed:g}",
+                    hours=f"{hours:g}",
+                )
+            )
+        to_remove = billed - hours
+        for entry in entries:
+            if float_is_zero(to_remove, precision_digits=HOURS_PRECISION):
+                break
+            if float_compare(entry.hours, to_remove, HOURS_PRECISION) <= 0:
+                to_remove -= entry.hours
+                entry.unlink()
+            else:
+                entry.hours -= to_remove
+                to_remove = 0.0

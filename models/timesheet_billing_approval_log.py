@@ -1,13 +1,26 @@
+import math
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 from .timesheet_billing_approval_mixin import BILLING_STATES
 
+BILLING_EVENTS = [
+    ("approval", "Approval"),
+    ("invoiced", "Invoiced"),
+    ("credited", "Credited"),
+    ("released", "Released"),
+    ("rebilled", "Billed Again"),
+]
+
 
 class TimesheetBillingApprovalLog(models.Model):
     """One transition of timesheet lines: who, when, from which state to which,
-    and why. Written by the approval flow only."""
+    and why; or one billing event of their hours (invoiced, credited, released,
+    billed again) with the document. Written by the approval flow and the
+    billing ledger only."""
 
     _name = "timesheet.billing.approval.log"
     _description = "Timesheet Approval Log"
@@ -32,6 +45,24 @@ class TimesheetBillingApprovalLog(models.Model):
     from_state = fields.Selection(selection=BILLING_STATES, readonly=True)
     to_state = fields.Selection(selection=BILLING_STATES, readonly=True)
     reason = fields.Text(readonly=True)
+    event = fields.Selection(
+        selection=BILLING_EVENTS,
+        default="approval",
+        required=True,
+        readonly=True,
+        help="Approval: a change of approval state. Invoiced: an invoice bills "
+        "the hours. Credited: a posted credit note gives them back. Released: "
+        "the invoice, or its line, was cancelled or deleted, or its quantity "
+        "lowered. Billed Again: a cancelled invoice or a credit note was undone, "
+        "or Reverse and create invoice bills them on a new invoice.",
+    )
+    move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Document",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
     # The ids of the lines that moved, in one JSON list: a relation table would
     # take a row (and two foreign-key checks) per line and transition, the
     # largest cost of approving a firm's month after the UPDATE of the lines.
@@ -70,6 +101,40 @@ class TimesheetBillingApprovalLog(models.Model):
             log.line_ids = lines.browse(
                 [line_id for line_id in log.line_id_list or [] if line_id in existing]
             )
+
+    @api.model
+    def _log_billing_events(self, events):
+        """Log billing events: ``events`` is ``[(event, ledger entry)]``. One
+        log per week, event and document, with the hours and the lines."""
+        groups = defaultdict(lambda: ([], []))
+        keys = set()
+        for event, entry in events:
+            timesheet = entry.timesheet_id
+            week_start = self.env["timesheet.billing.week"]._week_start(timesheet.date)
+            keys.add((timesheet.employee_id.id, week_start, timesheet.company_id.id))
+            ids, hours = groups[
+                timesheet.employee_id.id, week_start, event, entry.move_id
+            ]
+            ids.append(timesheet.id)
+            hours.append(entry.hours)
+        weeks = self.env["timesheet.billing.week"]._get_or_create_keys(keys)
+        self.sudo().create(
+            [
+                {
+                    "week_id": weeks[employee_id, week_start].id,
+                    "event": event,
+                    "move_id": move.id,
+                    "reason": move.name if move.name and move.name != "/" else False,
+                    "line_id_list": sorted(set(ids)),
+                    "line_count": len(set(ids)),
+                    "hours": math.fsum(hours),
+                }
+                for (employee_id, week_start, event, move), (
+                    ids,
+                    hours,
+                ) in groups.items()
+            ]
+        )
 
     @api.model
     def _logs_of_lines(self, line_ids):

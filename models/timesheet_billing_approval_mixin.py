@@ -458,7 +458,11 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             group_ids.extend(ids)
             group_hours.append(hours)
         lines._write_in_bulk(
-            {"billing_state": to_state, **(vals or {})},
+            {
+                "billing_state": to_state,
+                **self._get_transition_values(to_state),
+                **(vals or {}),
+            },
             per_line={"week_id": week_of_line, **(per_line or {})},
         )
         self.env["timesheet.billing.approval.log"].sudo().create(
@@ -480,8 +484,16 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         lines.invalidate_recordset(["approval_log_ids"])
         return Week.union(*weeks.values())
 
+    def _get_transition_values(self, to_state):
+        """Values the UPDATE of a transition to ``to_state`` writes besides
+        the state (hook): the stored fields computed from the state, so that
+        the ORM does not rewrite them 100 rows at a time; ``SQL`` values are
+        expressions over the row (``line``)."""
+        return {}
+
     def _write_in_bulk(self, vals, per_line=None):
-        """Write plain values on many lines in one UPDATE: ``vals`` on all,
+        """Write plain values on many lines in one UPDATE: ``vals`` on all
+        (an ``SQL`` value is an expression over the row, ``line``),
         ``per_line`` (``{field: {line id: column value}}``) line by line.
 
         ``write()`` would do the same in batches of 100 rows, and a query per
@@ -500,7 +512,9 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             SQL(
                 "%s = %s",
                 SQL.identifier(name),
-                self._fields[name].convert_to_column(value, self),
+                value
+                if isinstance(value, SQL)
+                else self._fields[name].convert_to_column(value, self),
             )
             for name, value in vals.items()
         ] + [

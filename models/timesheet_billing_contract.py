@@ -2,7 +2,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -268,24 +268,19 @@ class TimesheetBillingContract(models.Model):
     def _create_scheduled_invoice(self, today):
         self.ensure_one()
         period_end = self._get_period_end(today)
-        wizard = (
-            self.env["timesheet.billing.invoice"]
-            .with_company(self.company_id)
-            .create(
-                {
-                    "company_id": self.company_id.id,
-                    "contract_ids": [Command.set(self.ids)],
-                    "date_to": period_end,
-                    "grouping": "contract",
-                    "invoice_date": today,
-                }
-            )
+        engine = self.env["timesheet.billing.invoicing"].with_company(self.company_id)
+        request = engine._make_request(
+            company=self.company_id,
+            contracts=self,
+            date_to=period_end,
+            grouping="contract",
+            invoice_date=today,
         )
         try:
             with self.env.cr.savepoint():
-                invoiceable = wizard._get_invoiceable()
+                invoiceable = engine._get_invoiceable(request)
                 if invoiceable:
-                    wizard._create_invoices(invoiceable)
+                    engine._create_invoices(invoiceable, request)
                 self.last_invoice_date = period_end
         except Exception:
             _logger.exception(

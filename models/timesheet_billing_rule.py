@@ -403,6 +403,10 @@ class TimesheetBillingRule(models.Model):
         )
 
 
+# The lines a budget's re-evaluation may change.
+BUDGET_OPEN_STATES = ("draft", "submitted")
+
+
 def _hours(value):
     return f"{value:g}"
 
@@ -464,6 +468,11 @@ class _Context:
         )
         if not projects and not contracts:
             return {}
+        # Lines past approval keep the billable hours they were approved
+        # with: they use the budget first, and only lines still open (draft,
+        # submitted) are measured against what is left, in date order, so a
+        # back-dated line takes the overflow itself.
+        lines = lines.filtered(lambda line: line.billing_state in BUDGET_OPEN_STATES)
         before = [("id", "not in", lines.ids)]
         billable = [*before, ("is_billable", "=", True)]
         used = defaultdict(float)

@@ -60,25 +60,28 @@ class TimesheetBillingStatusMixin(models.AbstractModel):
                 ],
                 [
                     self._timesheet_status_groupby(),
-                    "billing_state",
                     "bill_currency_id",
                     "invoice_id",
                 ],
-                ["bill_amount:sum"],
+                ["bill_amount:sum", "to_invoice_amount:sum"],
             )
         )
         today = fields.Date.context_today(self)
-        for key, state, currency, invoice, amount in groups:
+        for key, currency, invoice, amount, to_invoice in groups:
             record = self._timesheet_status_key(key)
             if record not in totals or not currency:
                 continue
-            value = currency._convert(amount, company.currency_id, company, today)
-            if state == "approved":
-                totals[record]["to_invoice"] += value
-            else:
-                totals[record]["invoiced"] += value
-                if invoice.payment_state in PAID_STATES:
-                    totals[record]["paid"] += value
+
+            def convert(value, currency=currency):
+                return currency._convert(value, company.currency_id, company, today)
+
+            # What is left to invoice of a line, the ledger says; the rest of
+            # its value is billed (a line partly credited counts in both).
+            totals[record]["to_invoice"] += convert(to_invoice)
+            invoiced = convert(amount - to_invoice)
+            totals[record]["invoiced"] += invoiced
+            if invoice.payment_state in PAID_STATES:
+                totals[record]["paid"] += invoiced
         for record in self:
             record.timesheet_currency_id = company.currency_id
             record.timesheet_to_invoice_amount = totals[record]["to_invoice"]

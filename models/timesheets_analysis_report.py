@@ -33,6 +33,8 @@ class TimesheetsAnalysisReport(models.Model):
         comodel_name="timesheet.billing.contract", readonly=True
     )
     invoice_line_id = fields.Many2one(comodel_name="account.move.line", readonly=True)
+    invoiced_hours = fields.Float(string="Hours Invoiced", readonly=True)
+    to_invoice_hours = fields.Float(string="Hours to Invoice", readonly=True)
     invoice_id = fields.Many2one(
         comodel_name="account.move", string="Customer Invoice", readonly=True
     )
@@ -56,6 +58,8 @@ class TimesheetsAnalysisReport(models.Model):
             A.billing_role_id AS billing_role_id,
             A.contract_id AS contract_id,
             A.invoice_line_id AS invoice_line_id,
+            A.invoiced_hours AS invoiced_hours,
+            A.to_invoice_hours AS to_invoice_hours,
             A.invoice_id AS invoice_id
         """
         )

@@ -50,14 +50,13 @@ class TimesheetBillingAccrual(models.TransientModel):
             wizard.amount = sum(wizard._get_accrued_values().values())
 
     def _get_accrued_lines_domain(self):
-        """Timesheets accrued (hook): billable, approved, not invoiced, on or
-        before the date."""
+        """Timesheets accrued (hook): approved, with billable hours no invoice
+        bills yet, on or before the date."""
         return [
             ("company_id", "=", self.company_id.id),
             ("project_id", "!=", False),
             ("billing_state", "=", "approved"),
-            ("is_billable", "=", True),
-            ("invoice_line_id", "=", False),
+            ("to_invoice_hours", ">", 0),
             ("date", "<=", self.date),
         ]
 
@@ -74,7 +73,7 @@ class TimesheetBillingAccrual(models.TransientModel):
             ._read_group(
                 self._get_accrued_lines_domain(),
                 ["project_id", "bill_currency_id"],
-                ["bill_amount:sum"],
+                ["to_invoice_amount:sum"],
             )
         ):
             converted = currency._convert(

@@ -1,0 +1,176 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# The documents whose lines count: an invoice bills its hours until it is
+# cancelled (a draft invoice already holds them: nothing bills them twice
+# meanwhile), a credit note gives them back once it is posted.
+COUNTED_SQL = """
+    CASE WHEN entry.sign > 0 AND move.state != 'cancel' THEN entry.hours
+         WHEN entry.sign < 0 AND move.state = 'posted' THEN -entry.hours
+         ELSE 0 END
+"""
+
+
+def counts(sign, move_state):
+    """Whether an entry of ``sign`` bills (or credits) its hours while its
+    document is in ``move_state``: the Python twin of COUNTED_SQL."""
+    return move_state != "cancel" if sign > 0 else move_state == "posted"
+
+
+class TimesheetBillingEntry(models.Model):
+    """The billing ledger: the hours of one timesheet that one line of a
+    customer invoice bills, or of a credit note credits.
+
+    What a timesheet has billed is computed from these entries and the state
+    of their documents, never kept on the timesheet: cancelling, resetting,
+    posting, deleting or reversing a document cannot disagree with it. Entries
+    are written by the invoicing engine and by the credit notes and copies of
+    an invoice's lines, and go away with the document line they belong to.
+    """
+
+    _name = "timesheet.billing.entry"
+    _description = "Timesheet Billing Entry"
+    _order = "id"
+    _check_company_auto = True
+
+    timesheet_id = fields.Many2one(
+        comodel_name="account.analytic.line",
+        string="Timesheet",
+        required=True,
+        readonly=True,
+        index=True,
+        # A timesheet that was ever billed stays (its unlink refuses, naming
+        # the document).
+        ondelete="restrict",
+    )
+    move_line_id = fields.Many2one(
+        comodel_name="account.move.line",
+        string="Document Line",
+        required=True,
+        readonly=True,
+        index=True,
+        # Deleting a draft invoice, or one of its lines, gives the hours back.
+        ondelete="cascade",
+    )
+    move_id = fields.Many2one(
+        related="move_line_id.move_id",
+        string="Document",
+        store=True,
+        index=True,
+        precompute=True,
+    )
+    company_id = fields.Many2one(
+        related="move_line_id.company_id", store=True, precompute=True
+    )
+    currency_id = fields.Many2one(related="move_line_id.currency_id")
+    partner_id = fields.Many2one(
+        related="move_id.commercial_partner_id", string="Customer"
+    )
+    move_state = fields.Selection(related="move_id.state", string="Document Status")
+    hours = fields.Float(
+        required=True,
+        readonly=True,
+        help="Hours of the timesheet this document line bills or credits.",
+    )
+    sign = fields.Integer(
+        compute="_compute_sign",
+        store=True,
+        precompute=True,
+        help="1 on a customer invoice, -1 on a credit note.",
+    )
+    amount = fields.Monetary(
+        compute="_compute_amount",
+        store=True,
+        precompute=True,
+        help="The hours at the document line's price, in the document's "
+        "currency; negative on a credit note.",
+    )
+    is_counted = fields.Boolean(
+        string="In Force",
+        compute="_compute_is_counted",
+        help="The document bills (invoice not cancelled) or credits (credit "
+        "note posted) these hours now.",
+    )
+
+    _sql_constraints = [
+        ("hours_positive", "CHECK (hours > 0)", "A billing entry bills some hours."),
+    ]
+
+    @api.depends("move_line_id.move_id.move_type")
+    def _compute_sign(self):
+        for entry in self:
+            entry.sign = (
+                -1 if entry.move_line_id.move_id.move_type == "out_refund" else 1
+            )
+
+    @api.depends("hours", "sign", "move_line_id.price_unit", "move_line_id.discount")
+    def _compute_amount(self):
+        for entry in self:
+            line = entry.move_line_id
+            price = line.price_unit * (1 - (line.discount or 0.0) / 100)
+            amount = entry.sign * entry.hours * price
+            entry.amount = (
+                line.currency_id.round(amount) if line.currency_id else amount
+            )
+
+    @api.depends("sign", "move_id.state")
+    def _compute_is_counted(self):
+        for entry in self:
+            entry.is_counted = counts(entry.sign, entry.move_id.state)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        entries = super().create(vals_list)
+        events = [
+            (entry._get_billing_event(created=True), entry)
+            for entry in entries
+            if entry.is_counted
+        ]
+        if events:
+            self.env["timesheet.billing.approval.log"]._log_billing_events(events)
+        return entries
+
+    def _get_billing_event(self, created=False):
+        """The event of the audit trail this entry makes by coming into force
+        (``created``: by being written), or going out of it."""
+        self.ensure_one()
+        if self.sign < 0:
+            return "credited" if self.is_counted else "rebilled"
+        if not self.is_counted:
+            return "released"
+        if created and not self.move_line_id.timesheet_source_line_id:
+            return "invoiced"
+        return "rebilled"
+
+    def _log_release(self):
+        """Log the hours these entries stop billing, before they go."""
+        events = [
+            ("released", entry) for entry in self if entry.sign > 0 and entry.is_counted
+        ]
+        if events:
+            self.env["timesheet.billing.approval.log"]._log_billing_events(events)
+
+    def unlink(self):
+        self._log_release()
+        return super().unlink()
+
+    @api.model
+    def _billed_hours(self, timesheet_ids):
+        """``{timesheet id: net hours billed}``: hours on invoices not
+        cancelled minus hours on posted credit notes, in one query."""
+        self.flush_model(["timesheet_id", "move_id", "hours", "sign"])
+        self.env["account.move"].flush_model(["state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT entry.timesheet_id, sum(%s)
+                  FROM timesheet_billing_entry AS entry
+                  JOIN account_move AS move ON move.id = entry.move_id
+                 WHERE entry.timesheet_id = ANY(%s)
+              GROUP BY entry.timesheet_id
+                """,
+                SQL(COUNTED_SQL),
+                list(timesheet_ids),
+            )
+        )
+        return dict(rows)
