@@ -1,16 +1,19 @@
 """Upgrades: from 18.0.1.0.0 (``billing_type`` renamed
-``timesheet_billing_type``), from 18.0.1.1.0 (indexes).
+``timesheet_billing_type``), from 18.0.1.1.0 (indexes), from 18.0.1.5.0 (the
+billing ledger).
 
-Each test puts the database back as 18.0.1.0.0 left it (in the test's
+Each test puts the database back as the former version left it (in the test's
 transaction, rolled back after it) and runs the migration script on it.
 """
 
 import importlib.util
+from datetime import date
 from pathlib import Path
 
 from odoo.tools import sql
 
 from .common import TimesheetBillingSetupCommon
+from .invoicing_common import InvoicingCommon
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -272,3 +275,84 @@ class TestUpgradeFrom18011(TimesheetBillingSetupCommon):
             sql.table_exists(cr, "timesheet_billing_approval_log_line_rel")
         )
         migrate(cr, "18.0.1.1.0")  # twice: nothing left to do
+
+
+class TestUpgradeFrom18050(InvoicingCommon):
+    """18.0.1.6.0: the billing ledger is written from the invoice lines the
+    timesheets were linked to; what they billed and what is left to invoice
+    are the same before and after.
+
+    Built with today's code, then put back as 18.0.1.5.0 left it: no ledger,
+    no columns of hours billed or to invoice, and the timesheets a credit note
+    released unlinked from their invoice line."""
+
+    def _billing(self, lines):
+        lines.invalidate_recordset()
+        return [
+            (
+                line.billing_state,
+                line.invoiced_hours,
+                line.to_invoice_hours,
+                line.sudo().to_invoice_amount,
+                line.invoice_line_id,
+            )
+            for line in lines
+        ]
+
+    def test_invoiced_credited_and_released_lines_keep_their_totals(self):
+        # Invoiced: Ann 4 h (400.00), 2 h (240.00), Bob 5 h (400.00), posted.
+        invoiced = self.standard_month()
+        self.invoice().action_post()
+        # Released by a full credit note: Bob 3 h on 24 March (240.00).
+        released = self.approved((self.bob, date(2026, 3, 24), 3.0))
+        second = self.invoice()
+        second.action_post()
+        self._credit_note(second).action_post()
+        # Approved, never invoiced: Ann 1 h on 25 March (120.00).
+        waiting = self.approved((self.ann, date(2026, 3, 25), 1.0))
+        lines = invoiced | released | waiting
+        before = self._billing(lines)
+        self.assertEqual(
+            [row[:4] for row in before],
+            [
+                ("invoiced", 4.0, 0.0, 0.0),
+                ("invoiced", 2.0, 0.0, 0.0),
+                ("invoiced", 5.0, 0.0, 0.0),
+                ("approved", 0.0, 3.0, 240.0),
+                ("approved", 0.0, 1.0, 120.0),
+            ],
+        )
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("DELETE FROM timesheet_billing_entry")
+        cr.execute(
+            "UPDATE account_analytic_line SET invoice_line_id = NULL WHERE id = %s",
+            [released.id],
+        )
+        cr.execute(
+            # the Timesheets report's view reads them: dropped with them
+            "ALTER TABLE account_analytic_line DROP COLUMN invoiced_hours CASCADE,"
+            " DROP COLUMN to_invoice_hours CASCADE,"
+            " DROP COLUMN to_invoice_amount CASCADE"
+        )
+        _load_migration("18.0.1.6.0", "pre")(cr, "18.0.1.5.0")
+        _load_migration("18.0.1.6.0", "post")(cr, "18.0.1.5.0")
+        self.env.invalidate_all()
+        after = self._billing(lines)
+        self.assertEqual([row[:4] for row in after], [row[:4] for row in before])
+        self.assertEqual(after[0][4], before[0][4])
+        entries = self.env["timesheet.billing.entry"].search([])
+        self.assertEqual(entries.timesheet_id, invoiced)
+        self.assertEqual(
+            [
+                entries.filtered(lambda e, line=line: e.timesheet_id == line).hours
+                for line in invoiced
+            ],
+            [4.0, 2.0, 5.0],
+        )
+        self.assertEqual(sorted(entries.mapped("amount")), [240.0, 400.0, 400.0])
+        # What the next run invoices: the released and the waiting lines.
+        self.assertAlmostEqual(self.invoice().amount_untaxed, 360.0)
+        # Twice: nothing more.
+        _load_migration("18.0.1.6.0", "post")(cr, "18.0.1.5.0")
+        self.assertEqual(self.env["timesheet.billing.entry"].search_count([]), 5)
