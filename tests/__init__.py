@@ -8,6 +8,7 @@ from . import test_approval_flow
 from . import test_invoicing
 from . import test_invoicing_concurrency
 from . import test_billing_ledger
+from . import test_billing_ledger_invariants
 from . import test_billing_performance
 from . import test_upgrade
 from . import test_reminders
