@@ -825,6 +825,17 @@ class AccountAnalyticLine(models.Model):
         _compute_to_invoice() says, in SQL (its test holds them equal)."""
         if to_state != "approved":
             return {"to_invoice_hours": 0.0, "to_invoice_amount": 0.0}
+        # The expressions read these columns: what is still to compute or to
+        # write of them is first.
+        self.sudo().flush_recordset(
+            [
+                "is_billable",
+                "billable_hours",
+                "invoiced_hours",
+                "bill_rate",
+                "bill_currency_id",
+            ]
+        )
         hours = SQL(
             """CASE WHEN line.is_billable AND line.billable_hours > 0
                     THEN GREATEST(line.billable_hours

@@ -52,9 +52,10 @@ class AccountMoveLine(models.Model):
         # Called on each line of an invoice Odoo reverses, or copies for
         # Reverse and create invoice: the copy credits, or bills again, the
         # timesheets of the very line it copies.
-        super()._copy_data_extend_business_fields(values)
+        result = super()._copy_data_extend_business_fields(values)
         if self.sudo().timesheet_entry_ids:
             values["timesheet_source_line_id"] = self.id
+        return result
 
     @api.model_create_multi
     def create(self, vals_list):

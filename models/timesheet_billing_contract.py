@@ -278,9 +278,10 @@ class TimesheetBillingContract(models.Model):
         )
         try:
             with self.env.cr.savepoint():
-                invoiceable = engine._get_invoiceable(request)
-                if invoiceable:
-                    engine._create_invoices(invoiceable, request)
+                # Lines another run is invoicing right now are that run's.
+                engine._create_invoices(
+                    engine._get_invoiceable(request), request, refuse_nothing=False
+                )
                 self.last_invoice_date = period_end
         except Exception:
             _logger.exception(

@@ -35,7 +35,6 @@ class TimesheetBillingEntry(models.Model):
 
     timesheet_id = fields.Many2one(
         comodel_name="account.analytic.line",
-        string="Timesheet",
         required=True,
         readonly=True,
         index=True,

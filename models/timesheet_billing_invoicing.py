@@ -421,10 +421,14 @@ class TimesheetBillingInvoicing(models.AbstractModel):
     # ------------------------------------------------------------- create
 
     @api.model
-    def _create_invoices(self, invoiceable, request):
+    def _create_invoices(self, invoiceable, request, refuse_nothing=True):
         """Draft invoices of ``invoiceable``, but for the lines another run is
-        invoicing at the same time: ``(invoices, lines invoiced)``."""
+        invoicing at the same time: ``(invoices, lines invoiced)``. With
+        nothing left to invoice, refused, or (``refuse_nothing=False``, the
+        scheduled job) nothing done."""
         locked = invoiceable._lock_for_invoicing()
+        if not locked and not refuse_nothing:
+            return self.env["account.move"], locked
         if not locked:
             raise UserError(
                 self.env._(

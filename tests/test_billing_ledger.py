@@ -211,11 +211,13 @@ class TestBillingLedger(InvoicingCommon):
         eleventh, twelfth, _ann = self.bob_two_days()
         invoice = self.invoice()
         junior = self.junior_line(invoice)
-        with Form(invoice) as form:
-            with form.invoice_line_ids.edit(
+        with (
+            Form(invoice) as form,
+            form.invoice_line_ids.edit(
                 list(invoice.invoice_line_ids).index(junior)
-            ) as line:
-                line.quantity = 3.0
+            ) as line,
+        ):
+            line.quantity = 3.0
         self.assertAlmostEqual(junior.timesheet_hours, 3.0)
         self.assertEqual(eleventh.billing_state, "invoiced")
         self.assertEqual(twelfth.invoicing_status, "partly_invoiced")
@@ -268,6 +270,46 @@ class TestBillingLedger(InvoicingCommon):
         self.junior_line(invoice).quantity = 3.0
         with self.assertRefused(UserError, "partly invoiced"):
             twelfth.with_user(self.lea).action_reset_to_draft()
+
+    def test_approval_writes_what_the_compute_says(self):
+        """Approving writes what is left to invoice in its one UPDATE: the
+        same as the ORM computes. Ann 4 h x 100.00, 2.5 h x 120.00, Bob
+        0.33 h x 80.00 = 26.40; a line marked not billable: nothing."""
+        lines = self.env["account.analytic.line"].create(
+            [
+                {
+                    "name": f"Work {index}",
+                    "project_id": self.project.id,
+                    "employee_id": employee.id,
+                    "date": day,
+                    "unit_amount": hours,
+                }
+                for index, (employee, day, hours) in enumerate(
+                    [
+                        (self.ann, date(2026, 3, 10), 4.0),
+                        (self.ann, date(2026, 3, 20), 2.5),
+                        (self.bob, date(2026, 3, 12), 0.33),
+                        (self.bob, date(2026, 3, 13), 1.0),
+                    ]
+                )
+            ]
+        )
+        lines[3].exclude_from_billing = True
+        lines.action_submit()
+        lines.with_user(self.lea).action_approve()
+        written = [(line.to_invoice_hours, line.to_invoice_amount) for line in lines]
+        self.assertEqual(
+            written, [(4.0, 400.0), (2.5, 300.0), (0.33, 26.4), (0.0, 0.0)]
+        )
+        Line = self.env["account.analytic.line"]
+        for name in ("to_invoice_hours", "to_invoice_amount"):
+            self.env.add_to_compute(Line._fields[name], lines)
+        lines.flush_recordset()
+        lines.invalidate_recordset()
+        self.assertEqual(
+            [(line.to_invoice_hours, line.to_invoice_amount) for line in lines],
+            written,
+        )
 
     # ---------------------------------------------------- budget and log
 

@@ -78,6 +78,7 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         self.invoices = []
         self.credit_notes = []
+        self.refusals = []  # valid answers, kept to read when a run fails
 
     def teardown(self):
         self.savepoint.close(rollback=True)
@@ -91,8 +92,8 @@ class LedgerMachine(RuleBasedStateMachine):
             with self.env.cr.savepoint():
                 operation()
                 self.env.flush_all()
-        except (UserError, ValidationError):
-            pass
+        except (UserError, ValidationError) as refusal:
+            self.refusals.append(str(refusal))
         self.env.invalidate_all()
 
     def pick(self, moves, index, *states):

@@ -63,6 +63,15 @@ class TestInvoicingConcurrency(TransactionCase):
                     for day in (2, 3, 4)
                 ]
             )
+            contract = env["timesheet.billing.contract"].create(
+                {
+                    "name": "Concurrent monthly",
+                    "partner_id": partner.id,
+                    "project_ids": [(6, 0, project.ids)],
+                    "date_start": date(2026, 1, 1),
+                    "invoicing_cycle": "monthly",
+                }
+            )
             lines._transition("approved")
             lines._freeze_bill_rate()
             # Committed on a connection of its own, for the other connections.
@@ -73,6 +82,7 @@ class TestInvoicingConcurrency(TransactionCase):
                 "employee": employee.id,
                 "project": project.id,
                 "lines": lines.ids,
+                "contract": contract.id,
                 "company": company.id,
             }
         self.addCleanup(self._remove_committed_data)
@@ -82,10 +92,13 @@ class TestInvoicingConcurrency(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             lines = env["account.analytic.line"].browse(self.ids["lines"]).exists()
             weeks = lines.week_id
-            lines.invoice_line_id.move_id.with_context(force_delete=True).unlink()
+            env["account.move"].search(
+                [("partner_id", "=", self.ids["partner"])]
+            ).with_context(force_delete=True).unlink()
             lines._write_in_bulk({"billing_state": "draft"})
             lines.unlink()
             weeks.unlink()
+            env["timesheet.billing.contract"].browse(self.ids["contract"]).unlink()
             project = env["project.project"].browse(self.ids["project"])
             account = project.account_id
             project.unlink()
@@ -126,3 +139,29 @@ class TestInvoicingConcurrency(TransactionCase):
             self.assertEqual(set(lines.mapped("billing_state")), {"invoiced"})
             self.assertEqual(len(lines.invoice_id), 1)
             self.assertAlmostEqual(lines.invoice_id.amount_untaxed, 300.0)
+
+    def test_the_scheduled_job_beside_a_run_of_the_wizard(self):
+        """The contract's monthly job runs while an accountant's run holds the
+        same lines: it leaves them to that run, and never invoices them
+        again once that run is committed."""
+        with self._connection() as first, self._connection() as second:
+            _env, action = self._run(first)  # holds the lines, uncommitted
+            env = api.Environment(second, SUPERUSER_ID, {})
+            contract = env["timesheet.billing.contract"].browse(self.ids["contract"])
+            contract._create_scheduled_invoice(date(2026, 4, 2))
+            self.assertFalse(
+                env["account.move"].search([("partner_id", "=", self.ids["partner"])])
+            )
+            second.rollback()
+            first.commit()
+        with self._connection() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            contract = env["timesheet.billing.contract"].browse(self.ids["contract"])
+            contract._create_scheduled_invoice(date(2026, 4, 2))
+            invoices = env["account.move"].search(
+                [("partner_id", "=", self.ids["partner"])]
+            )
+            self.assertEqual(invoices.ids, [action["res_id"]])
+            self.assertAlmostEqual(invoices.amount_untaxed, 300.0)  # 3 x 2 h x 50.00
+            self.assertEqual(contract.last_invoice_date, date(2026, 3, 31))
+            cr.commit()  # pylint: disable=invalid-commit

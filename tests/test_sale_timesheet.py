@@ -86,5 +86,8 @@ class TestBesideSaleTimesheet(test_invoicing.TestInvoicing):
         self.assertFalse(lines.so_line)
         self.assertEqual(self.order_line.qty_delivered, 1.0)
         invoice.button_cancel()
-        self.assertFalse(lines.timesheet_invoice_id)
+        # Cancelled: ready to invoice again, for us; for sale_timesheet, its
+        # invoice is cancelled, so not billed (its own _is_not_billed()).
         self.assertEqual(set(lines.mapped("billing_state")), {"approved"})
+        self.assertEqual(lines.timesheet_invoice_id.state, "cancel")
+        self.assertTrue(all(line._is_not_billed() for line in lines))
