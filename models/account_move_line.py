@@ -87,11 +87,10 @@ class AccountMoveLine(models.Model):
     def write(self, vals):
         billing = self.env["account.move.line"]
         if {"quantity", "product_uom_id"} & set(vals):
-            billing = self.filtered(
-                lambda line: (
-                    line.sudo().timesheet_entry_ids or line.timesheet_source_line_id
-                )
-            )
+            # one query for the lines with entries, whatever their number
+            billing = self.browse(
+                self.sudo().timesheet_entry_ids.move_line_id.ids
+            ) | self.filtered("timesheet_source_line_id")
         result = super().write(vals)
         if billing:
             billing.sudo()._reallocate_timesheet_hours()

@@ -53,12 +53,12 @@ class TestXmlrpcExample(HttpCase):
         line = self.env["account.analytic.line"].browse(result["line"]["id"])
         logs = line.week_id.approval_log_ids.sorted("id")
         self.assertEqual(
-            [(log.to_state, log.user_id.login) for log in logs],
+            [(log.event, log.to_state, log.user_id.login) for log in logs],
             [
-                ("submitted", "rpc_employee"),
-                ("lead_approved", "rpc_lead"),
-                ("approved", "rpc_finance"),
-                ("invoiced", "rpc_accountant"),
+                ("approval", "submitted", "rpc_employee"),
+                ("approval", "lead_approved", "rpc_lead"),
+                ("approval", "approved", "rpc_finance"),
+                ("invoiced", False, "rpc_accountant"),
             ],
         )
         self.assertEqual(line.invoice_id.create_uid.login, "rpc_accountant")
