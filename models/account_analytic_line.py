@@ -628,6 +628,7 @@ class AccountAnalyticLine(models.Model):
             ):
                 continue
             documents = line.sudo().billing_entry_ids.filtered("is_counted").move_id
+            hours = {"billed": f"{billed:g}", "billable": f"{line.billable_hours:g}"}
             raise ValidationError(
                 self.env._(
                     "%(employee)s, %(date)s, %(project)s would be billed %(billed)s "
@@ -635,8 +636,7 @@ class AccountAnalyticLine(models.Model):
                     "never billed twice nor credited more than it was billed. "
                     "Cancel or correct the later document first.",
                     **line._billing_label_values(),
-                    billed=f"{billed:g}",
-                    billable=f"{line.billable_hours:g}",
+                    **hours,
                     documents=", ".join(documents.mapped("display_name")),
                 )
             )

@@ -191,23 +191,22 @@ class AccountMoveLine(models.Model):
                 )
                 left -= hours
             if float_compare(left, 0.0, HOURS_PRECISION) > 0:
+                amounts = {"wanted": f"{wanted:g}", "left": f"{wanted - left:g}"}
                 raise UserError(
                     self.env._(
                         "%(line)s credits %(wanted)s h of timesheets, but only "
                         "%(left)s h of “%(origin)s” are still invoiced: lower its "
                         "quantity, or cancel the other credit note first.",
                         line=line._describe_for_billing(),
-                        wanted=f"{wanted:g}",
-                        left=f"{wanted - left:g}",
                         origin=line.timesheet_source_line_id.name,
+                        **amounts,
                     )
                     if line._is_credit_of(line.timesheet_source_line_id)
                     else self.env._(
                         "%(line)s bills %(wanted)s h again, but the invoice line it "
                         "copies billed %(left)s h of timesheets: lower its quantity.",
                         line=line._describe_for_billing(),
-                        wanted=f"{wanted:g}",
-                        left=f"{wanted - left:g}",
+                        **amounts,
                     )
                 )
         self.env["timesheet.billing.entry"].create(vals_list)
@@ -239,6 +238,7 @@ class AccountMoveLine(models.Model):
             reverse=True,
         )
         billed = math.fsum(entries.mapped("hours"))
+        amounts = {"billed": f"{billed:g}", "hours": f"{hours:g}"}
         if float_compare(hours, billed, HOURS_PRECISION) > 0:
             raise UserError(
                 self.env._(
@@ -246,8 +246,7 @@ class AccountMoveLine(models.Model):
                     "%(hours)s h. Invoice more time with Invoice Timesheets, or "
                     "add a line of its own.",
                     line=self._describe_for_billing(),
-                    billed=f"{billed:g}",
-                    hours=f"{hours:g}",
+                    **amounts,
                 )
             )
         to_remove = billed - hours
