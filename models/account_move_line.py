@@ -1,8 +1,10 @@
 import math
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero
+
+from .timesheet_billing_invoicing import ENGINE_WRITING
 
 HOURS_PRECISION = 2
 
@@ -60,10 +62,17 @@ class AccountMoveLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # The ledger is written by the addon only: the entries given with a
-        # line (the invoicing engine's) are created for it as superuser, each
-        # with the very line it came with.
+        # line (the invoicing engine's, nobody else's) are created for it as
+        # superuser, each with the very line it came with.
         entries = []
         if any("timesheet_entry_ids" in vals for vals in vals_list):
+            if not (self.env.su or ENGINE_WRITING.get()):
+                raise AccessError(
+                    self.env._(
+                        "The billing ledger is written by Invoice Timesheets only, "
+                        "not given with an invoice line."
+                    )
+                )
             vals_list = [dict(vals) for vals in vals_list]
             entries = [vals.pop("timesheet_entry_ids", None) for vals in vals_list]
         lines = super().create(vals_list)
@@ -75,26 +84,44 @@ class AccountMoveLine(models.Model):
         ]
         if given:
             self.env["timesheet.billing.entry"].sudo().create(given)
-        copies = lines.filtered(
-            lambda line: (
-                line.timesheet_source_line_id and not line.sudo().timesheet_entry_ids
-            )
-        )
+        copies = lines.filtered("timesheet_source_line_id")
         if copies:
             copies.sudo()._allocate_timesheet_hours()
         return lines
 
     def write(self, vals):
+        protected = {"timesheet_entry_ids", "timesheet_source_line_id"} & set(vals)
+        if protected and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "The timesheets an invoice line bills (%(fields)s) are set when "
+                    "it is made, never changed.",
+                    fields=", ".join(sorted(protected)),
+                )
+            )
         billing = self.env["account.move.line"]
-        if {"quantity", "product_uom_id"} & set(vals):
+        if {"quantity", "product_uom_id", "product_id"} & set(vals):
             # one query for the lines with entries, whatever their number
             billing = self.browse(
                 self.sudo().timesheet_entry_ids.move_line_id.ids
             ) | self.filtered("timesheet_source_line_id")
+            billing._check_quantity_editable()
         result = super().write(vals)
         if billing:
             billing.sudo()._reallocate_timesheet_hours()
         return result
+
+    def _check_quantity_editable(self):
+        """The hours of a line billing timesheets change on a draft only."""
+        posted = self.filtered(lambda line: line.parent_state != "draft")
+        if posted:
+            raise UserError(
+                self.env._(
+                    "%(line)s bills timesheets: its quantity changes on a draft "
+                    "only (reset the document to draft first).",
+                    line=posted[0]._describe_for_billing(),
+                )
+            )
 
     def unlink(self):
         # The database deletes the entries with their line (the ORM marks the
@@ -112,6 +139,13 @@ class AccountMoveLine(models.Model):
     def _get_quantity_in_hours(self):
         """This line's quantity in hours (its unit may be days)."""
         self.ensure_one()
+        if float_compare(self.quantity, 0.0, HOURS_PRECISION) < 0:
+            raise UserError(
+                self.env._(
+                    "%(line)s bills timesheets: its quantity cannot be negative.",
+                    line=self._describe_for_billing(),
+                )
+            )
         hour = self.env.ref("uom.product_uom_hour")
         unit = self.product_uom_id
         if not unit or unit == hour:
@@ -140,48 +174,94 @@ class AccountMoveLine(models.Model):
     def _is_credit_of(self, source):
         return self.move_id.move_type != source.move_id.move_type
 
-    def _get_allocatable_hours(self):
-        """``[(timesheet, hours)]`` this line may bill or credit, latest
-        timesheet first: those of its source line, less what other credit
-        notes not cancelled already credit of them (a credit)."""
-        self.ensure_one()
-        source = self.timesheet_source_line_id
-        pool = {}
-        for entry in source.timesheet_entry_ids:
-            pool[entry.timesheet_id] = pool.get(entry.timesheet_id, 0.0) + entry.hours
-        if self._is_credit_of(source):
-            others = self.search(
-                [
-                    ("timesheet_source_line_id", "=", source.id),
-                    ("id", "!=", self.id),
-                    ("move_id.move_type", "=", self.move_id.move_type),
-                    ("move_id.state", "!=", "cancel"),
-                ]
-            )
-            for entry in others.timesheet_entry_ids:
-                if entry.timesheet_id in pool:
-                    pool[entry.timesheet_id] -= entry.hours
-        return sorted(
-            pool.items(),
-            key=lambda item: (item[0].date, item[0].id),
-            reverse=True,
+    def _check_timesheet_source(self):
+        """A line credits the timesheets of a line of the invoice its credit
+        note reverses, or bills again those of a line of the same customer."""
+        for line in self:
+            source = line.timesheet_source_line_id
+            if line._is_credit_of(source):
+                valid = line.move_id.reversed_entry_id == source.move_id
+            else:
+                valid = (
+                    line.move_id.move_type == "out_invoice"
+                    and line.company_id == source.company_id
+                    and line.move_id.commercial_partner_id
+                    == source.move_id.commercial_partner_id
+                )
+            if not valid:
+                raise UserError(
+                    self.env._(
+                        "%(line)s cannot credit or bill the timesheets of "
+                        "“%(origin)s”: only a credit note of its invoice, or an "
+                        "invoice of the same customer, may.",
+                        line=line._describe_for_billing(),
+                        origin=source.name,
+                    )
+                )
+
+    def _get_allocation_pools(self):
+        """``{line: [(timesheet, hours)]}``, latest timesheet first: what each
+        of these lines may credit or bill again of its source line. A credit
+        takes what the source bills, less what other credit notes not
+        cancelled credit of it; a line billing again takes what posted credit
+        notes credited of the source, less what other lines bill again of
+        it. One read of the ledger for all the lines."""
+        sources = self.timesheet_source_line_id
+        siblings = self.search(
+            [
+                ("timesheet_source_line_id", "in", sources.ids),
+                ("id", "not in", self.ids),
+                ("move_id.state", "!=", "cancel"),
+            ]
         )
+        pools = {}
+        for line in self:
+            source = line.timesheet_source_line_id
+            credit = line._is_credit_of(source)
+            pool = {}
+            if credit:
+                for entry in source.timesheet_entry_ids:
+                    pool[entry.timesheet_id] = pool.get(entry.timesheet_id, 0.0) + (
+                        entry.hours
+                    )
+            for sibling in siblings.filtered(
+                lambda other, source=source: other.timesheet_source_line_id == source
+            ):
+                is_credit = sibling._is_credit_of(source)
+                if not credit and is_credit and sibling.parent_state != "posted":
+                    continue  # a draft credit note gives nothing back yet
+                if credit and not is_credit:
+                    continue
+                sign = -1 if credit == is_credit else 1
+                for entry in sibling.timesheet_entry_ids:
+                    pool[entry.timesheet_id] = (
+                        pool.get(entry.timesheet_id, 0.0) + sign * entry.hours
+                    )
+            pools[line] = sorted(
+                pool.items(), key=lambda item: (item[0].date, item[0].id), reverse=True
+            )
+        return pools
 
     def _allocate_timesheet_hours(self):
         """Write the ledger entries of lines that credit or bill again their
         source line's timesheets: their quantity in hours, latest timesheets
         first, splitting the last one. A line asking more hours than are left
         to it is refused, naming it."""
+        self._check_timesheet_source()
+        pools = self._get_allocation_pools()
+        taken = {}  # (source, timesheet): hours lines of this batch took
         vals_list = []
         for line in self:
+            source = line.timesheet_source_line_id
             wanted = line._get_quantity_in_hours()
             left = wanted
-            for timesheet, available in line._get_allocatable_hours():
+            for timesheet, available in pools[line]:
                 if float_compare(left, 0.0, HOURS_PRECISION) <= 0:
                     break
-                hours = min(available, left)
+                hours = min(available - taken.get((source, timesheet), 0.0), left)
                 if float_compare(hours, 0.0, HOURS_PRECISION) <= 0:
                     continue
+                taken[source, timesheet] = taken.get((source, timesheet), 0.0) + hours
                 vals_list.append(
                     {
                         "timesheet_id": timesheet.id,
@@ -198,14 +278,17 @@ class AccountMoveLine(models.Model):
                         "%(left)s h of “%(origin)s” are still invoiced: lower its "
                         "quantity, or cancel the other credit note first.",
                         line=line._describe_for_billing(),
-                        origin=line.timesheet_source_line_id.name,
+                        origin=source.name,
                         **amounts,
                     )
-                    if line._is_credit_of(line.timesheet_source_line_id)
+                    if line._is_credit_of(source)
                     else self.env._(
-                        "%(line)s bills %(wanted)s h again, but the invoice line it "
-                        "copies billed %(left)s h of timesheets: lower its quantity.",
+                        "%(line)s bills %(wanted)s h again, but only %(left)s h of "
+                        "“%(origin)s” were credited by a posted credit note: post "
+                        "the credit note first (a reversal dated later stays a "
+                        "draft until then), or lower its quantity.",
                         line=line._describe_for_billing(),
+                        origin=source.name,
                         **amounts,
                     )
                 )
@@ -250,12 +333,15 @@ class AccountMoveLine(models.Model):
                 )
             )
         to_remove = billed - hours
+        dropped = entries.browse()
         for entry in entries:
             if float_is_zero(to_remove, precision_digits=HOURS_PRECISION):
                 break
             if float_compare(entry.hours, to_remove, HOURS_PRECISION) <= 0:
+                dropped |= entry
                 to_remove -= entry.hours
-                entry.unlink()
             else:
+                entry._log_release(to_remove)
                 entry.hours -= to_remove
-                to_remove = 0.0
+                break
+        dropped.unlink()

@@ -104,11 +104,12 @@ class TimesheetBillingApprovalLog(models.Model):
 
     @api.model
     def _log_billing_events(self, events):
-        """Log billing events: ``events`` is ``[(event, ledger entry)]``. One
-        log per week, event and document, with the hours and the lines."""
+        """Log billing events: ``events`` is ``[(event, ledger entry)]`` or
+        ``[(event, ledger entry, hours)]`` (part of the entry's). One log per
+        week, event and document, with the hours and the lines."""
         groups = defaultdict(lambda: ([], []))
         keys = set()
-        for event, entry in events:
+        for event, entry, *part in events:
             timesheet = entry.timesheet_id
             week_start = self.env["timesheet.billing.week"]._week_start(timesheet.date)
             keys.add((timesheet.employee_id.id, week_start, timesheet.company_id.id))
@@ -116,7 +117,7 @@ class TimesheetBillingApprovalLog(models.Model):
                 timesheet.employee_id.id, week_start, event, entry.move_id
             ]
             ids.append(timesheet.id)
-            hours.append(entry.hours)
+            hours.append(part[0] if part and part[0] is not None else entry.hours)
         weeks = self.env["timesheet.billing.week"]._get_or_create_keys(keys)
         self.sudo().create(
             [

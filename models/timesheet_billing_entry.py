@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 # The documents whose lines count: an invoice bills its hours until it is
@@ -117,6 +118,26 @@ class TimesheetBillingEntry(models.Model):
         for entry in self:
             entry.is_counted = counts(entry.sign, entry.move_id.state)
 
+    @api.constrains("timesheet_id", "move_line_id")
+    def _check_document(self):
+        """Customer invoices and credit notes of the timesheet's company only."""
+        for entry in self:
+            move = entry.move_line_id.move_id
+            if (
+                move.move_type not in ("out_invoice", "out_refund")
+                or entry.timesheet_id.company_id != move.company_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(document)s cannot bill the timesheet of %(employee)s of "
+                        "%(date)s: only a customer invoice or credit note of its "
+                        "company can.",
+                        document=move.display_name,
+                        employee=entry.timesheet_id.employee_id.name,
+                        date=entry.timesheet_id.date,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         entries = super().create(vals_list)
@@ -141,10 +162,13 @@ class TimesheetBillingEntry(models.Model):
             return "invoiced"
         return "rebilled"
 
-    def _log_release(self):
-        """Log the hours these entries stop billing, before they go."""
+    def _log_release(self, hours=None):
+        """Log the hours these entries stop billing (all of them, or
+        ``hours`` of one), before they go."""
         events = [
-            ("released", entry) for entry in self if entry.sign > 0 and entry.is_counted
+            ("released", entry, hours)
+            for entry in self
+            if entry.sign > 0 and entry.is_counted
         ]
         if events:
             self.env["timesheet.billing.approval.log"]._log_billing_events(events)

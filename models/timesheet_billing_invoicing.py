@@ -1,4 +1,5 @@
 import math
+from contextvars import ContextVar
 from typing import NamedTuple
 
 from odoo import Command, api, fields, models
@@ -6,6 +7,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
 ACCOUNTANT_GROUP = "account.group_account_invoice"
+
+# Set while the engine creates its invoices: only then may invoice lines be
+# given their ledger entries (a flag no RPC caller can set, unlike a context).
+ENGINE_WRITING = ContextVar("timesheet_billing_engine_writing", default=False)
 
 
 class InvoicingRequest(NamedTuple):
@@ -445,10 +450,14 @@ class TimesheetBillingInvoicing(models.AbstractModel):
         # subscription of the accountant per draft (half the queries of the
         # batch); the origin says where a draft comes from, and posting
         # subscribes the customer as usual.
-        invoices = (
-            self.env["account.move"]
-            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
-            .create(vals_list)
-        )
+        writing = ENGINE_WRITING.set(True)
+        try:
+            invoices = (
+                self.env["account.move"]
+                .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+                .create(vals_list)
+            )
+        finally:
+            ENGINE_WRITING.reset(writing)
         locked._mark_billed_for_sales(invoices)
         return invoices, locked

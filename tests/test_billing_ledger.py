@@ -311,6 +311,58 @@ class TestBillingLedger(InvoicingCommon):
             written,
         )
 
+    def test_a_posted_line_keeps_its_quantity(self):
+        self.bob_two_days()
+        invoice = self.invoice()
+        invoice.action_post()
+        with self.assertRefused(UserError, "on a draft only"):
+            self.junior_line(invoice).quantity = 3.0
+
+    def test_a_negative_quantity_is_refused(self):
+        self.bob_two_days()
+        invoice = self.invoice()
+        with self.assertRefused(UserError, "cannot be negative"):
+            self.junior_line(invoice).quantity = -4.0
+
+    def test_reverse_and_create_dated_later_waits_for_its_credit_note(self):
+        """A reversal dated after today is a draft credit note Odoo posts on its
+        date: billing the hours again before then would bill them twice."""
+        lines = self.standard_month()
+        invoice = self.invoice()
+        invoice.action_post()
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "date": date(2026, 4, 20)})
+        )
+        with self.assertRefused(UserError, "post the credit note first"):
+            reversal.modify_moves()
+        self.assertEqual(set(lines.mapped("billing_state")), {"invoiced"})
+
+    def test_lowering_a_line_costs_the_same_for_10_or_100_timesheets(self):
+        few = self.approved(
+            *[(self.bob, date(2026, 3, 2), 0.1) for _index in range(10)]
+        )
+        few_invoice = self.invoice()
+        many = self.approved(
+            *[(self.bob, date(2026, 3, 9), 0.1) for _index in range(100)]
+        )
+        many_invoice = self.invoice()
+        queries = []
+        for invoice, lines in ((few_invoice, few), (many_invoice, many)):
+            self.assertEqual(invoice.invoice_line_ids.timesheet_line_ids, lines)
+            line = invoice.invoice_line_ids
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            line.quantity = 0.4  # 0.4 h of 0.1 h still billed: 4 timesheets
+            self.env.flush_all()
+            queries.append(self.cr.sql_log_count - before)
+            self.assertEqual(
+                len(lines.filtered(lambda ts: ts.billing_state == "invoiced")), 4
+            )
+        self.assertLessEqual(queries[1], queries[0])
+
     # ---------------------------------------------------- budget and log
 
     def test_a_back_dated_line_takes_the_overflow_itself(self):
@@ -390,6 +442,60 @@ class TestBillingLedger(InvoicingCommon):
         )
         with self.assertRaises(AccessError):
             Engine.with_user(employee).invoice_timesheets("2026-03-31")
+
+    def test_nobody_writes_the_ledger_through_an_invoice_line(self):
+        """Over the API, an accountant can neither give an invoice line ledger
+        entries nor point a line of another customer at billed timesheets."""
+        lines = self.standard_month()
+        invoice = self.invoice()
+        Move = self.env["account.move"].with_user(self.accountant)
+        with self.assertRefused(AccessError, "written by Invoice Timesheets only"):
+            Move.create(
+                {
+                    "move_type": "in_invoice",
+                    "partner_id": self.partner_b.id,
+                    "invoice_date": date(2026, 4, 1),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Hidden",
+                                "quantity": 4.0,
+                                "price_unit": 1.0,
+                                "timesheet_entry_ids": [
+                                    Command.create(
+                                        {"timesheet_id": lines[0].id, "hours": 4.0}
+                                    )
+                                ],
+                            }
+                        )
+                    ],
+                }
+            )
+        with self.assertRefused(UserError, "only a credit note of its invoice"):
+            Move.create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.partner_b.id,
+                    "invoice_date": date(2026, 4, 1),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Someone else's",
+                                "quantity": 4.0,
+                                "price_unit": 1.0,
+                                "timesheet_source_line_id": (
+                                    invoice.invoice_line_ids[0].id
+                                ),
+                            }
+                        )
+                    ],
+                }
+            )
+        with self.assertRefused(AccessError, "never changed"):
+            invoice.invoice_line_ids[0].with_user(self.accountant).write(
+                {"timesheet_source_line_id": invoice.invoice_line_ids[1].id}
+            )
+        self.assertEqual(lines.mapped("invoiced_hours"), [4.0, 2.0, 5.0])
 
     def test_invoice_lines_know_their_timesheets(self):
         """One line per timesheet: each invoice line bills exactly its own,
