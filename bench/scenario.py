@@ -339,7 +339,72 @@ class Bench:
             }
 
         self.measure("invoice", invoice, self.env)
+        floor_vals = self._floor_values(self.env)
         self.measure("post", self._post, self.env)
+        self._measure_floor(floor_vals)
+
+    def _floor_values(self, env):
+        """The values of the draft invoices just made, without the timesheets:
+        what Odoo's own account.move create() and action_post() cost for the
+        same invoices is the floor the engine is measured against."""
+        moves = env["account.move"].search(
+            [("move_type", "=", "out_invoice"), ("state", "=", "draft")]
+        )
+        return [
+            {
+                "move_type": "out_invoice",
+                "partner_id": move.partner_id.id,
+                "currency_id": move.currency_id.id,
+                "journal_id": move.journal_id.id,
+                "invoice_date": move.invoice_date,
+                "invoice_date_due": move.invoice_date_due,
+                "fiscal_position_id": move.fiscal_position_id.id,
+                "invoice_payment_term_id": move.invoice_payment_term_id.id,
+                "ref": move.ref,
+                "invoice_origin": move.invoice_origin,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": line.product_id.id,
+                            "name": line.name,
+                            "quantity": line.quantity,
+                            "product_uom_id": line.product_uom_id.id,
+                            "price_unit": line.price_unit,
+                            "analytic_distribution": line.analytic_distribution,
+                        }
+                    )
+                    for line in move.invoice_line_ids
+                ],
+            }
+            for move in moves
+        ]
+
+    def _measure_floor(self, vals_list):
+        """Create and post ``vals_list`` with Odoo alone (no timesheet), timed
+        as the phases are, then rolled back: the floor of invoicing."""
+        env = self.env
+        env.cr.commit()
+        env.invalidate_all()
+        for name, step in (("floor_invoice", "create"), ("floor_post", "post")):
+            queries = env.cr.sql_log_count
+            started = time.perf_counter()
+            if step == "create":
+                moves = (
+                    env["account.move"]
+                    .with_user(self.admin)
+                    .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+                    .create(vals_list)
+                )
+            else:
+                moves.action_post()
+            env.flush_all()
+            self.results[name] = {
+                "seconds": round(time.perf_counter() - started, 3),
+                "queries": env.cr.sql_log_count - queries,
+                "invoices": len(moves),
+            }
+        env.cr.rollback()
+        env.invalidate_all()
 
     def phase_sale_invoice(self):
         def invoice(env):

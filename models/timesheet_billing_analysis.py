@@ -31,8 +31,9 @@ class TimesheetBillingAnalysis(models.Model):
     A database view: amounts in the company's currency (a line billed in
     another currency is converted at the rate of its date), cost as
     hr_timesheet records it (hours × the employee's hourly cost), invoiced
-    amount the value of the invoiced lines, unbilled the value of the lines
-    submitted, approved by a lead or approved but not invoiced yet.
+    amount the share of a line's value the billing ledger says is invoiced,
+    unbilled the rest of the value of the lines submitted, approved by a lead
+    or approved.
     """
 
     _name = "timesheet.billing.analysis"
@@ -143,15 +144,14 @@ class TimesheetBillingAnalysis(models.Model):
                    CASE WHEN line.is_billable THEN line.billable_hours ELSE 0 END
                        AS billable_hours,
                    value.amount AS value,
-                   CASE WHEN line.billing_state = 'invoiced' THEN value.amount
-                        ELSE 0 END AS invoiced_amount,
-                   CASE WHEN line.billing_state IN %(open)s THEN value.amount
+                   billed.amount AS invoiced_amount,
+                   CASE WHEN line.billing_state IN %(open)s
+                        THEN value.amount - billed.amount
                         ELSE 0 END AS unbilled_amount,
                    -line.amount AS cost,
-                   CASE WHEN line.billing_state = 'invoiced' THEN value.amount
-                        ELSE 0 END + line.amount AS margin,
-                   CASE WHEN line.billing_state = 'invoiced' AND value.amount != 0
-                        THEN 100 * (value.amount + line.amount) / value.amount
+                   billed.amount + line.amount AS margin,
+                   CASE WHEN billed.amount != 0
+                        THEN 100 * (billed.amount + line.amount) / billed.amount
                         ELSE 0 END AS margin_percent,
                    CASE WHEN line.billing_state NOT IN %(open)s THEN NULL
                         WHEN %(today)s::date - line.date <= 30 THEN '0_30'
@@ -193,6 +193,15 @@ class TimesheetBillingAnalysis(models.Model):
                                        line.date)
                          END AS amount
               ) value
+              -- the share of it the ledger says is invoiced (a line partly
+              -- credited is partly invoiced, partly unbilled)
+              CROSS JOIN LATERAL (
+                  SELECT CASE WHEN line.is_billable AND line.billable_hours > 0
+                              THEN (value.amount * LEAST(GREATEST(
+                                       COALESCE(line.invoiced_hours, 0), 0)
+                                       / line.billable_hours, 1))::numeric
+                              ELSE 0 END AS amount
+              ) billed
              WHERE line.project_id IS NOT NULL
             """,
             open=("submitted", "lead_approved", "approved"),

@@ -193,6 +193,11 @@ class TestBillingLedger(InvoicingCommon):
         self.assertAlmostEqual(twelfth.invoiced_hours, 0.5)
         self.assertAlmostEqual(twelfth.to_invoice_hours, 1.5)
         self.assertAlmostEqual(twelfth.sudo().to_invoice_amount, 120.0)
+        # The profitability report splits its 160.00: 40.00 invoiced, 120.00 not.
+        row = self.env["timesheet.billing.analysis"].search(
+            [("line_id", "=", twelfth.id)]
+        )
+        self.assertEqual((row.invoiced_amount, row.unbilled_amount), (40.0, 120.0))
         # Posting the credit note again credits nothing more.
         credit_note.button_draft()
         credit_note.action_post()

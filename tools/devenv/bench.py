@@ -128,9 +128,10 @@ def report(results, command, cron=None):
         (
             "| lines | invoices (lines) | ours: create invoices | ours: post"
             " | sale_timesheet: create invoices | sale_timesheet: post"
-            " | sale/ours (create + post) | ours: queries per invoice + 3/line |"
+            " | sale/ours (create + post) | ours: queries per invoice + 3/line"
+            " | Odoo alone: create + post: ours/floor |"
         ),
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for size, by_flavour in sorted(results.items()):
         ours, sale = by_flavour.get("ours", {}), by_flavour.get("sale", {})
@@ -145,10 +146,18 @@ def report(results, command, cron=None):
         queries = invoice["queries"] + post["queries"]
         allowed = 40 * invoice["invoices"] + 3 * invoice["invoice_lines"]
         budget = f"{queries:,} of {allowed:,} allowed"
+        floor = "-"
+        if ours.get("floor_invoice"):
+            floor_time = (
+                ours["floor_invoice"]["seconds"] + ours["floor_post"]["seconds"]
+            )
+            ours_time = invoice["seconds"] + post["seconds"]
+            floor = f"{_cell(ours['floor_invoice'])} + {_cell(ours['floor_post'])}"
+            floor += f": {ours_time / floor_time:.2f}" if floor_time else ""
         lines.append(
             f"| {size:,} | {invoice['invoices']} ({invoice['invoice_lines']})"
             f" | {_cell(invoice)} | {_cell(post)} | {_cell(sale.get('invoice'))}"
-            f" | {_cell(sale.get('post'))} | {ratio} | {budget} |"
+            f" | {_cell(sale.get('post'))} | {ratio} | {budget} | {floor} |"
         )
     posts = {
         size: by_flavour["ours"]["post"]["seconds"]
