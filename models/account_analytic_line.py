@@ -37,6 +37,16 @@ PRICING_FIELDS = (
 )
 
 
+# What the billing ledger says of a line: computed from the documents only.
+LEDGER_FIELDS = (
+    "invoiced_hours",
+    "to_invoice_hours",
+    "to_invoice_amount",
+    "invoice_id",
+    "billing_entry_ids",
+)
+
+
 class AccountAnalyticLine(models.Model):
     _name = "account.analytic.line"
     _inherit = ["account.analytic.line", "timesheet.billing.approval.mixin"]
@@ -735,6 +745,15 @@ class AccountAnalyticLine(models.Model):
     def _check_billing_fields_access(self, vals):
         if self.env.su:
             return
+        billed = set(LEDGER_FIELDS) & set(vals)
+        if billed:
+            raise AccessError(
+                self.env._(
+                    "What a timesheet has billed (%(fields)s) is read from its "
+                    "invoices and credit notes, never set by hand.",
+                    fields=", ".join(sorted(billed)),
+                )
+            )
         frozen = self._get_billing_frozen_fields() & set(vals)
         if frozen:
             raise AccessError(

@@ -502,6 +502,17 @@ class TestBillingLedger(InvoicingCommon):
             )
         self.assertEqual(lines.mapped("invoiced_hours"), [4.0, 2.0, 5.0])
 
+    def test_nobody_writes_what_a_timesheet_billed(self):
+        lines = self.standard_month()
+        for values in (
+            {"invoiced_hours": 0.0},
+            {"to_invoice_hours": 4.0},
+            {"to_invoice_amount": 1.0},
+        ):
+            with self.assertRefused(AccessError, "never set by hand"):
+                lines[0].with_user(self.lea).write(values)
+        self.assertEqual(lines[0].to_invoice_hours, 4.0)
+
     def test_invoice_lines_know_their_timesheets(self):
         """One line per timesheet: each invoice line bills exactly its own,
         whatever order the lines are created in."""
