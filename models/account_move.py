@@ -25,23 +25,34 @@ class AccountMove(models.Model):
     def write(self, vals):
         if "state" not in vals:
             return super().write(vals)
-        # The ledger needs nothing here (what a timesheet has billed is read
-        # from the documents' states); the audit trail says what changed.
-        entries = self.sudo().line_ids.timesheet_entry_ids
-        if not entries:
-            return super().write(vals)
         before = {move.id: move.state for move in self}
         result = super().write(vals)
-        # Recompute what the timesheets billed now: a change that would bill
-        # one twice is refused here, by their constraint, naming them.
-        entries.timesheet_id.mapped("invoiced_hours")
-        entries.invalidate_recordset(["is_counted"])
-        events = [
-            (entry._get_billing_event(), entry)
-            for entry in entries
-            if counts(entry.sign, before[entry.move_id.id])
-            != counts(entry.sign, entry.move_id.state)
-        ]
-        if events:
-            self.env["timesheet.billing.approval.log"]._log_billing_events(events)
+        # The documents whose lines now bill, or credit, their timesheets'
+        # hours, or stop doing so (an invoice cancelled or restored, a credit
+        # note posted or undone). Posting an invoice changes nothing: its
+        # timesheets are neither read nor rewritten, however many they are.
+        flipped = self.filtered(
+            lambda move: (
+                counts(move._timesheet_billing_sign(), before[move.id])
+                != counts(move._timesheet_billing_sign(), move.state)
+            )
+        )
+        entries = flipped.sudo().line_ids.timesheet_entry_ids
+        if entries:
+            timesheets = entries.timesheet_id
+            # What they billed is recomputed from the ledger and the states
+            # now; a change that would bill one twice is refused here, by
+            # their constraint, naming them.
+            timesheets.modified(["billing_entry_ids"])
+            timesheets.mapped("invoiced_hours")
+            entries.invalidate_recordset(["is_counted"])
+            self.env["timesheet.billing.approval.log"]._log_billing_events(
+                [(entry._get_billing_event(), entry) for entry in entries]
+            )
         return result
+
+    def _timesheet_billing_sign(self):
+        """1 for the documents that bill timesheets, -1 for those crediting
+        them (the sign of their ledger entries)."""
+        self.ensure_one()
+        return -1 if self.move_type == "out_refund" else 1

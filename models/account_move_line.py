@@ -83,7 +83,7 @@ class AccountMoveLine(models.Model):
             if command[0] == Command.CREATE
         ]
         if given:
-            self.env["timesheet.billing.entry"].sudo().create(given)
+            self.env["timesheet.billing.entry"].sudo()._create_in_bulk(given)
         copies = lines.filtered("timesheet_source_line_id")
         if copies:
             copies.sudo()._allocate_timesheet_hours()

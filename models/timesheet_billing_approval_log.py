@@ -105,32 +105,76 @@ class TimesheetBillingApprovalLog(models.Model):
     @api.model
     def _log_billing_events(self, events):
         """Log billing events: ``events`` is ``[(event, ledger entry)]`` or
-        ``[(event, ledger entry, hours)]`` (part of the entry's). One log per
-        week, event and document, with the hours and the lines."""
+        ``[(event, ledger entry, hours)]`` (part of the entry's)."""
+        self._write_billing_logs(
+            (
+                entry.timesheet_id.employee_id.id,
+                entry.timesheet_id.date,
+                entry.timesheet_id.company_id.id,
+                event,
+                entry.move_id.id,
+                [entry.timesheet_id.id],
+                part[0] if part and part[0] is not None else entry.hours,
+            )
+            for event, entry, *part in events
+        )
+
+    @api.model
+    def _log_entries_in_bulk(self, entry_ids, event):
+        """Log ``event`` for these ledger entries, read grouped in SQL: the
+        invoicing of a whole firm's month at once."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT line.employee_id, line.date, line.company_id,
+                       entry.move_id, array_agg(line.id), sum(entry.hours)
+                  FROM timesheet_billing_entry AS entry
+                  JOIN account_analytic_line AS line ON line.id = entry.timesheet_id
+                 WHERE entry.id = ANY(%s)
+              GROUP BY line.employee_id, line.date, line.company_id, entry.move_id
+                """,
+                list(entry_ids),
+            )
+        )
+        self._write_billing_logs(
+            (employee_id, day, company_id, event, move_id, ids, hours)
+            for employee_id, day, company_id, move_id, ids, hours in rows
+        )
+
+    @api.model
+    def _write_billing_logs(self, rows):
+        """One log per week, event and document, with the hours and the lines;
+        ``rows``: ``(employee id, day, company id, event, document id, line
+        ids, hours)``."""
+        Week = self.env["timesheet.billing.week"]
         groups = defaultdict(lambda: ([], []))
         keys = set()
-        for event, entry, *part in events:
-            timesheet = entry.timesheet_id
-            week_start = self.env["timesheet.billing.week"]._week_start(timesheet.date)
-            keys.add((timesheet.employee_id.id, week_start, timesheet.company_id.id))
-            ids, hours = groups[
-                timesheet.employee_id.id, week_start, event, entry.move_id
-            ]
-            ids.append(timesheet.id)
-            hours.append(part[0] if part and part[0] is not None else entry.hours)
-        weeks = self.env["timesheet.billing.week"]._get_or_create_keys(keys)
+        for employee_id, day, company_id, event, move_id, ids, hours in rows:
+            week_start = Week._week_start(day)
+            keys.add((employee_id, week_start, company_id))
+            group_ids, group_hours = groups[employee_id, week_start, event, move_id]
+            group_ids.extend(ids)
+            group_hours.append(hours)
+        if not groups:
+            return
+        weeks = Week._get_or_create_keys(keys)
+        moves = self.env["account.move"].sudo().browse({key[3] for key in groups})
+        names = {
+            move.id: move.name if move.name and move.name != "/" else False
+            for move in moves
+        }
         self.sudo().create(
             [
                 {
                     "week_id": weeks[employee_id, week_start].id,
                     "event": event,
-                    "move_id": move.id,
-                    "reason": move.name if move.name and move.name != "/" else False,
+                    "move_id": move_id,
+                    "reason": names[move_id],
                     "line_id_list": sorted(set(ids)),
                     "line_count": len(set(ids)),
                     "hours": math.fsum(hours),
                 }
-                for (employee_id, week_start, event, move), (
+                for (employee_id, week_start, event, move_id), (
                     ids,
                     hours,
                 ) in groups.items()

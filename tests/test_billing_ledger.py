@@ -316,6 +316,28 @@ class TestBillingLedger(InvoicingCommon):
             written,
         )
 
+    def test_invoicing_writes_what_the_ledger_says(self):
+        """The engine writes what its invoices bill in one UPDATE: the same as
+        the ORM computes from the ledger."""
+        lines = self.standard_month() | self.bob_two_days()
+        self.invoice()
+        fields_ = [
+            "billing_state",
+            "invoiced_hours",
+            "to_invoice_hours",
+            "to_invoice_amount",
+            "invoice_line_id",
+            "invoice_id",
+        ]
+        written = lines.read(fields_)
+        Line = self.env["account.analytic.line"]
+        for name in fields_:
+            self.env.add_to_compute(Line._fields[name], lines)
+        lines.flush_recordset()
+        lines.invalidate_recordset()
+        self.assertEqual(lines.read(fields_), written)
+        self.assertEqual(lines.mapped("invoiced_hours"), [4.0, 2.0, 5.0, 2.0, 2.0, 4.0])
+
     def test_a_posted_line_keeps_its_quantity(self):
         self.bob_two_days()
         invoice = self.invoice()
