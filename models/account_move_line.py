@@ -100,7 +100,11 @@ class AccountMoveLine(models.Model):
                 )
             )
         billing = self.env["account.move.line"]
-        if {"quantity", "product_uom_id", "product_id"} & set(vals):
+        # While the engine creates its invoices, Odoo's own syncing of their
+        # lines changes no hours of the ledger it writes.
+        if {"quantity", "product_uom_id", "product_id"} & set(
+            vals
+        ) and not ENGINE_WRITING.get():
             # one query for the lines with entries, whatever their number
             billing = self.browse(
                 self.sudo().timesheet_entry_ids.move_line_id.ids

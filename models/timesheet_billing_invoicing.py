@@ -307,6 +307,9 @@ class TimesheetBillingInvoicing(models.AbstractModel):
         """``{InvoiceKey: {LineKey: PlanLine}}``, in the order of the first
         day each bills: one grouped query over the lines, whatever their
         number, then a loop over the groups only."""
+        # What each has left to invoice, read once into the cache for the
+        # plan lines (PlanLine.hours) of every group.
+        lines.fetch(["to_invoice_hours"])
         groups = lines._read_group(
             [("id", "in", lines.ids)],
             [
