@@ -878,39 +878,66 @@ class AccountAnalyticLine(models.Model):
         )
         return {"to_invoice_hours": hours, "to_invoice_amount": amount}
 
-    def _write_invoiced(self, billed):
-        """What the new invoices of the engine now bill of these lines
-        (``{line id: (hours, invoice line id, invoice id)}``), written in one
-        UPDATE instead of the ORM's recompute, 100 rows at a time: the same
-        values (the engine bills what each line has left to invoice, so all of
-        it). The ledger stays what they are computed from on every later
-        change; a test holds the two equal."""
-        lines = self.filtered(lambda line: line.id in billed)
-        if not lines:
+    def _write_invoiced(self, invoices):
+        """What the engine's new ``invoices`` bill of these lines, written in
+        one UPDATE from their ledger entries instead of the ORM's recompute,
+        100 rows at a time: the same values (the engine bills what each line
+        has left to invoice, so all of it). The ledger stays what they are
+        computed from on every later change; a test holds the two equal.
+        A line not billed in full that way is left to the ORM."""
+        if not self:
             return
-        lines.flush_recordset(["invoiced_hours", "billable_hours", "billing_state"])
-        invoiced = {line.id: line.invoiced_hours + billed[line.id][0] for line in lines}
-        done = lines.filtered(
-            lambda line: (
-                line.billing_state == "approved"
-                and float_compare(invoiced[line.id], line.billable_hours, 2) >= 0
+        names = [
+            "billing_state",
+            "invoiced_hours",
+            "to_invoice_hours",
+            "to_invoice_amount",
+            "invoice_line_id",
+            "invoice_id",
+        ]
+        self.flush_recordset(["billable_hours", *names])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                UPDATE account_analytic_line AS line
+                   SET billing_state = 'invoiced',
+                       invoiced_hours = COALESCE(line.invoiced_hours, 0)
+                                        + billed.hours,
+                       to_invoice_hours = 0,
+                       to_invoice_amount = 0,
+                       invoice_line_id = billed.move_line_id,
+                       invoice_id = billed.move_id,
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM (
+                       SELECT timesheet_id, sum(hours) AS hours,
+                              max(move_line_id) AS move_line_id,
+                              max(move_id) AS move_id
+                         FROM timesheet_billing_entry
+                        WHERE move_id = ANY(%(invoices)s)
+                     GROUP BY timesheet_id
+                  ) AS billed
+                 WHERE line.id = billed.timesheet_id
+                   AND line.id = ANY(%(ids)s)
+                   AND line.billing_state = 'approved'
+                   AND ROUND((COALESCE(line.invoiced_hours, 0)
+                              + billed.hours)::numeric, 2)
+                       >= ROUND(line.billable_hours::numeric, 2)
+             RETURNING line.id
+                """,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                invoices=invoices.ids,
+                ids=self.ids,
             )
         )
-        if done != lines:
-            # not billed in full (another path): the ORM computes them
-            (lines - done).modified(["billing_entry_ids"])
-        done._write_in_bulk(
-            {
-                "billing_state": "invoiced",
-                "to_invoice_hours": 0.0,
-                "to_invoice_amount": 0.0,
-            },
-            per_line={
-                "invoiced_hours": {line.id: invoiced[line.id] for line in done},
-                "invoice_line_id": {line.id: billed[line.id][1] for line in done},
-                "invoice_id": {line.id: billed[line.id][2] for line in done},
-            },
-        )
+        done = self.browse([row[0] for row in rows])
+        done.invalidate_recordset([*names, "write_uid", "write_date"])
+        done.modified(names)
+        for name in names:
+            self.env.remove_to_compute(self._fields[name], done)
+        # not billed in full (another path): the ORM computes them
+        (self - done).modified(["billing_entry_ids"])
 
     def _mark_billed_for_sales(self, invoices):
         """With sale_timesheet installed, its own "Invoice" field marks these

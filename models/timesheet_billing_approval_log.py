@@ -122,25 +122,55 @@ class TimesheetBillingApprovalLog(models.Model):
 
     @api.model
     def _log_entries_in_bulk(self, entry_ids, event):
-        """Log ``event`` for these ledger entries, read grouped in SQL: the
-        invoicing of a whole firm's month at once."""
-        rows = self.env.execute_query(
+        """Log ``event`` for these ledger entries in one INSERT of one log per
+        week and document, grouped in SQL: the invoicing of a whole firm's
+        month at once. Their timesheets are approved, so in a week already;
+        any that is not is logged the slow way."""
+        self.env["account.analytic.line"].flush_model(["week_id"])
+        self.env["account.move"].flush_model(["name"])
+        self.env.cr.execute(
             SQL(
                 """
-                SELECT line.employee_id, line.date, line.company_id,
-                       entry.move_id, array_agg(line.id), sum(entry.hours)
+                INSERT INTO timesheet_billing_approval_log
+                       (week_id, employee_id, company_id, user_id, event, move_id,
+                        reason, line_id_list, line_count, hours,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT week.id, week.employee_id, week.company_id, %(uid)s,
+                       %(event)s, entry.move_id, NULLIF(move.name, '/'),
+                       jsonb_agg(DISTINCT line.id), count(DISTINCT line.id),
+                       sum(entry.hours), %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM timesheet_billing_entry AS entry
                   JOIN account_analytic_line AS line ON line.id = entry.timesheet_id
-                 WHERE entry.id = ANY(%s)
-              GROUP BY line.employee_id, line.date, line.company_id, entry.move_id
+                  JOIN timesheet_billing_week AS week ON week.id = line.week_id
+                  JOIN account_move AS move ON move.id = entry.move_id
+                 WHERE entry.id = ANY(%(ids)s)
+              GROUP BY week.id, entry.move_id, move.name
+                """,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                event=event,
+                ids=list(entry_ids),
+            )
+        )
+        self.invalidate_model()
+        self.env["account.analytic.line"].invalidate_model(["approval_log_ids"])
+        self.env["timesheet.billing.week"].invalidate_model(["approval_log_ids"])
+        weekless = self.env.execute_query(
+            SQL(
+                """
+                SELECT entry.id
+                  FROM timesheet_billing_entry AS entry
+                  JOIN account_analytic_line AS line ON line.id = entry.timesheet_id
+                 WHERE entry.id = ANY(%s) AND line.week_id IS NULL
                 """,
                 list(entry_ids),
             )
         )
-        self._write_billing_logs(
-            (employee_id, day, company_id, event, move_id, ids, hours)
-            for employee_id, day, company_id, move_id, ids, hours in rows
-        )
+        if weekless:
+            entries = self.env["timesheet.billing.entry"].browse(
+                [row[0] for row in weekless]
+            )
+            self._log_billing_events([(event, entry) for entry in entries])
 
     @api.model
     def _write_billing_logs(self, rows):

@@ -5,7 +5,6 @@ from typing import NamedTuple
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
-from odoo.tools import SQL
 
 ACCOUNTANT_GROUP = "account.group_account_invoice"
 
@@ -463,23 +462,6 @@ class TimesheetBillingInvoicing(models.AbstractModel):
             )
         finally:
             ENGINE_WRITING.reset(writing)
-        locked._write_invoiced(self._billed_hours_of(invoices))
+        locked._write_invoiced(invoices)
         locked._mark_billed_for_sales(invoices)
         return invoices, locked
-
-    @api.model
-    def _billed_hours_of(self, invoices):
-        """``{timesheet id: (hours, invoice line id, invoice id)}`` the new
-        ``invoices`` bill, from their ledger entries."""
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT timesheet_id, sum(hours), max(move_line_id), max(move_id)
-                  FROM timesheet_billing_entry
-                 WHERE move_id = ANY(%s)
-              GROUP BY timesheet_id
-                """,
-                invoices.ids,
-            )
-        )
-        return {row[0]: row[1:] for row in rows}
