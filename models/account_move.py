@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import fields, models
 
 from .timesheet_billing_entry import counts
@@ -46,9 +48,15 @@ class AccountMove(models.Model):
             timesheets.modified(["billing_entry_ids"])
             timesheets.mapped("invoiced_hours")
             entries.invalidate_recordset(["is_counted"])
-            self.env["timesheet.billing.approval.log"]._log_billing_events(
-                [(entry._get_billing_event(), entry) for entry in entries]
-            )
+            # One event per document (its entries share their sign and
+            # state), logged in one INSERT each: cancelling a month's invoice
+            # logs thousands of timesheets at once.
+            by_event = defaultdict(list)
+            for entry in entries:
+                by_event[entry._get_billing_event()].append(entry.id)
+            Log = self.env["timesheet.billing.approval.log"]
+            for event, entry_ids in by_event.items():
+                Log._log_entries_in_bulk(entry_ids, event)
         return result
 
     def _timesheet_billing_sign(self):

@@ -1,4 +1,3 @@
-import json
 import math
 from collections import defaultdict
 
@@ -191,45 +190,26 @@ class TimesheetBillingApprovalLog(models.Model):
         weeks = Week._get_or_create_keys(keys)
         moves = self.env["account.move"].sudo().browse({key[3] for key in groups})
         names = {
-            move.id: move.name if move.name and move.name != "/" else None
+            move.id: move.name if move.name and move.name != "/" else False
             for move in moves
         }
-        keys = list(groups)
-        # In one INSERT: invoicing a firm's month logs thousands of weeks and
-        # documents at once (the ORM's create costs a quarter of a ms each).
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO timesheet_billing_approval_log
-                       (week_id, employee_id, company_id, user_id, event, move_id,
-                        reason, line_id_list, line_count, hours,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT week.id, week.employee_id, week.company_id, %(uid)s,
-                       given.event, given.move_id, given.reason,
-                       given.line_ids::jsonb, given.line_count, given.hours,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(weeks)s::int[], %(events)s::varchar[],
-                              %(moves)s::int[], %(reasons)s::text[],
-                              %(line_ids)s::text[], %(counts)s::int[],
-                              %(hours)s::float8[])
-                       AS given(week_id, event, move_id, reason, line_ids,
-                                line_count, hours)
-                  JOIN timesheet_billing_week AS week ON week.id = given.week_id
-                """,
-                uid=self.env.uid,
-                now=self.env.cr.now(),
-                weeks=[weeks[key[0], key[1]].id for key in keys],
-                events=[key[2] for key in keys],
-                moves=[key[3] for key in keys],
-                reasons=[names[key[3]] for key in keys],
-                line_ids=[json.dumps(sorted(set(groups[key][0]))) for key in keys],
-                counts=[len(set(groups[key][0])) for key in keys],
-                hours=[math.fsum(groups[key][1]) for key in keys],
-            )
+        self.sudo().create(
+            [
+                {
+                    "week_id": weeks[employee_id, week_start].id,
+                    "event": event,
+                    "move_id": move_id,
+                    "reason": names[move_id],
+                    "line_id_list": sorted(set(ids)),
+                    "line_count": len(set(ids)),
+                    "hours": math.fsum(hours),
+                }
+                for (employee_id, week_start, event, move_id), (
+                    ids,
+                    hours,
+                ) in groups.items()
+            ]
         )
-        self.invalidate_model()
-        self.env["account.analytic.line"].invalidate_model(["approval_log_ids"])
-        self.env["timesheet.billing.week"].invalidate_model(["approval_log_ids"])
 
     @api.model
     def _logs_of_lines(self, line_ids):
