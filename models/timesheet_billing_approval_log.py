@@ -127,23 +127,34 @@ class TimesheetBillingApprovalLog(models.Model):
         any that is not is logged the slow way."""
         self.env["account.analytic.line"].flush_model(["week_id"])
         self.env["account.move"].flush_model(["name"])
-        self.env.cr.execute(
+        # One statement: the logs of the entries whose timesheet is in a
+        # week, and those that are not (logged below, the slow way).
+        weekless = self.env.execute_query(
             SQL(
                 """
-                INSERT INTO timesheet_billing_approval_log
-                       (week_id, employee_id, company_id, user_id, event, move_id,
-                        reason, line_id_list, line_count, hours,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT week.id, week.employee_id, week.company_id, %(uid)s,
-                       %(event)s, entry.move_id, NULLIF(move.name, '/'),
-                       jsonb_agg(DISTINCT line.id), count(DISTINCT line.id),
-                       sum(entry.hours), %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM timesheet_billing_entry AS entry
-                  JOIN account_analytic_line AS line ON line.id = entry.timesheet_id
-                  JOIN timesheet_billing_week AS week ON week.id = line.week_id
-                  JOIN account_move AS move ON move.id = entry.move_id
-                 WHERE entry.id = ANY(%(ids)s)
-              GROUP BY week.id, entry.move_id, move.name
+                WITH billed AS (
+                    SELECT entry.id, entry.move_id, entry.hours, line.id AS line_id,
+                           line.week_id
+                      FROM timesheet_billing_entry AS entry
+                      JOIN account_analytic_line AS line
+                        ON line.id = entry.timesheet_id
+                     WHERE entry.id = ANY(%(ids)s)
+                ), logged AS (
+                    INSERT INTO timesheet_billing_approval_log
+                           (week_id, employee_id, company_id, user_id, event,
+                            move_id, reason, line_id_list, line_count, hours,
+                            create_uid, create_date, write_uid, write_date)
+                    SELECT week.id, week.employee_id, week.company_id, %(uid)s,
+                           %(event)s, billed.move_id, NULLIF(move.name, '/'),
+                           jsonb_agg(DISTINCT billed.line_id),
+                           count(DISTINCT billed.line_id), sum(billed.hours),
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM billed
+                      JOIN timesheet_billing_week AS week ON week.id = billed.week_id
+                      JOIN account_move AS move ON move.id = billed.move_id
+                  GROUP BY week.id, billed.move_id, move.name
+                )
+                SELECT id FROM billed WHERE week_id IS NULL
                 """,
                 uid=self.env.uid,
                 now=self.env.cr.now(),
@@ -154,17 +165,6 @@ class TimesheetBillingApprovalLog(models.Model):
         self.invalidate_model()
         self.env["account.analytic.line"].invalidate_model(["approval_log_ids"])
         self.env["timesheet.billing.week"].invalidate_model(["approval_log_ids"])
-        weekless = self.env.execute_query(
-            SQL(
-                """
-                SELECT entry.id
-                  FROM timesheet_billing_entry AS entry
-                  JOIN account_analytic_line AS line ON line.id = entry.timesheet_id
-                 WHERE entry.id = ANY(%s) AND line.week_id IS NULL
-                """,
-                list(entry_ids),
-            )
-        )
         if weekless:
             entries = self.env["timesheet.billing.entry"].browse(
                 [row[0] for row in weekless]

@@ -166,31 +166,47 @@ class TimesheetBillingEntry(models.Model):
         self.env["account.move.line"].flush_model(
             ["move_id", "company_id", "currency_id", "price_unit", "discount"]
         )
-        self.env["account.move"].flush_model(["move_type"])
+        self.env["account.move"].flush_model(["move_type", "company_id"])
+        self.env["account.analytic.line"].flush_model(["company_id"])
+        # One statement: the entries, and whether each bills a customer
+        # document of its timesheet's company (_check_document()).
         rows = self.env.execute_query(
             SQL(
                 """
-                INSERT INTO timesheet_billing_entry
-                       (timesheet_id, move_line_id, move_id, company_id, hours, sign,
-                        amount, create_uid, create_date, write_uid, write_date)
-                SELECT given.timesheet_id, given.move_line_id, line.move_id,
-                       line.company_id, given.hours, sign.value,
-                       ROUND((sign.value * given.hours * line.price_unit
-                              * (1 - COALESCE(line.discount, 0) / 100))::numeric
-                             / currency.rounding::numeric)
-                       * currency.rounding::numeric,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(timesheets)s::int[], %(lines)s::int[],
-                              %(hours)s::float8[])
-                       AS given(timesheet_id, move_line_id, hours)
-                  JOIN account_move_line AS line ON line.id = given.move_line_id
-                  JOIN account_move AS move ON move.id = line.move_id
-                  JOIN res_currency AS currency ON currency.id = line.currency_id
-                 CROSS JOIN LATERAL (
-                       SELECT CASE WHEN move.move_type = 'out_refund' THEN -1
-                                   ELSE 1 END AS value
-                 ) AS sign
-             RETURNING id
+                WITH given AS (
+                    SELECT given.timesheet_id, given.move_line_id, line.move_id,
+                           line.company_id, given.hours, sign.value AS sign,
+                           ROUND((sign.value * given.hours * line.price_unit
+                                  * (1 - COALESCE(line.discount, 0) / 100))::numeric
+                                 / currency.rounding::numeric)
+                           * currency.rounding::numeric AS amount,
+                           (move.move_type NOT IN ('out_invoice', 'out_refund')
+                            OR move.company_id != timesheet.company_id) AS wrong
+                      FROM unnest(%(timesheets)s::int[], %(lines)s::int[],
+                                  %(hours)s::float8[])
+                           AS given(timesheet_id, move_line_id, hours)
+                      JOIN account_move_line AS line ON line.id = given.move_line_id
+                      JOIN account_move AS move ON move.id = line.move_id
+                      JOIN res_currency AS currency ON currency.id = line.currency_id
+                      JOIN account_analytic_line AS timesheet
+                        ON timesheet.id = given.timesheet_id
+                     CROSS JOIN LATERAL (
+                           SELECT CASE WHEN move.move_type = 'out_refund' THEN -1
+                                       ELSE 1 END AS value
+                     ) AS sign
+                ), inserted AS (
+                    INSERT INTO timesheet_billing_entry
+                           (timesheet_id, move_line_id, move_id, company_id, hours,
+                            sign, amount, create_uid, create_date, write_uid,
+                            write_date)
+                    SELECT timesheet_id, move_line_id, move_id, company_id, hours,
+                           sign, amount, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM given
+                 RETURNING id, timesheet_id, move_line_id
+                )
+                SELECT inserted.id, given.wrong
+                  FROM inserted
+                  JOIN given USING (timesheet_id, move_line_id)
                 """,
                 uid=self.env.uid,
                 now=self.env.cr.now(),
@@ -199,24 +215,10 @@ class TimesheetBillingEntry(models.Model):
                 hours=[vals["hours"] for vals in vals_list],
             )
         )
-        entries = self.browse([row[0] for row in rows])
-        wrong = self.env.execute_query(
-            SQL(
-                """
-                SELECT entry.id
-                  FROM timesheet_billing_entry AS entry
-                  JOIN account_analytic_line AS line ON line.id = entry.timesheet_id
-                  JOIN account_move AS move ON move.id = entry.move_id
-                 WHERE entry.id = ANY(%s)
-                   AND (move.move_type NOT IN ('out_invoice', 'out_refund')
-                        OR move.company_id != line.company_id)
-                 LIMIT 1
-                """,
-                entries.ids,
-            )
-        )
+        entries = self.browse(dict.fromkeys(entry_id for entry_id, _wrong in rows))
+        wrong = [entry_id for entry_id, is_wrong in rows if is_wrong]
         if wrong:
-            self.browse(wrong[0][0])._check_document()
+            self.browse(min(wrong))._check_document()
         timesheets = self.env["account.analytic.line"].browse(
             {vals["timesheet_id"] for vals in vals_list}
         )

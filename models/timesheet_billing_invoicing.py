@@ -56,6 +56,7 @@ class PlanGroup(NamedTuple):
     bill_rate: float
     detail: models.BaseModel
     timesheet_ids: list
+    to_invoice_hours: list  # of each of timesheet_ids, in the same order
     first_date: fields.Date
     last_date: fields.Date
 
@@ -64,24 +65,37 @@ class PlanLine:
     """The timesheets one invoice line bills, and the hours of each."""
 
     def __init__(self, model):
-        self.timesheets = model.browse()
+        self._model = model
+        self.hours_by_id = {}
         self.contracts = model.env["timesheet.billing.contract"]
         self.first_date = self.last_date = None
 
     def add(self, group):
-        self.timesheets |= self.timesheets.browse(group.timesheet_ids)
+        # the hours come with the group's ids, from the same grouped query:
+        # nothing is read line by line, whatever the number of timesheets
+        self.hours_by_id.update(
+            zip(group.timesheet_ids, group.to_invoice_hours, strict=True)
+        )
         self.contracts |= group.contract
         self.first_date = min(filter(None, [self.first_date, group.first_date]))
         self.last_date = max(filter(None, [self.last_date, group.last_date]))
 
     @property
+    def timesheets(self):
+        return self._model.browse(self.hours_by_id)
+
+    @property
     def hours(self):
         """``{timesheet: hours to bill}``: what each has left to invoice."""
-        return {line: line.to_invoice_hours for line in self.timesheets}
+        timesheets = self.timesheets
+        return {
+            timesheets.browse(line_id): hours
+            for line_id, hours in self.hours_by_id.items()
+        }
 
     @property
     def quantity(self):
-        return math.fsum(self.hours.values())
+        return math.fsum(self.hours_by_id.values())
 
 
 class TimesheetBillingInvoicing(models.AbstractModel):
@@ -306,9 +320,6 @@ class TimesheetBillingInvoicing(models.AbstractModel):
         """``{InvoiceKey: {LineKey: PlanLine}}``, in the order of the first
         day each bills: one grouped query over the lines, whatever their
         number, then a loop over the groups only."""
-        # What each has left to invoice, read once into the cache for the
-        # plan lines (PlanLine.hours) of every group.
-        lines.fetch(["to_invoice_hours"])
         groups = lines._read_group(
             [("id", "in", lines.ids)],
             [
@@ -319,12 +330,12 @@ class TimesheetBillingInvoicing(models.AbstractModel):
                 "bill_rate",
                 self._get_detail_field(request),
             ],
-            ["id:array_agg", "date:min", "date:max"],
+            ["id:array_agg", "to_invoice_hours:array_agg", "date:min", "date:max"],
         )
-        groups.sort(key=lambda values: (values[-2], min(values[-3])))
+        groups = [PlanGroup(*values) for values in groups]
+        groups.sort(key=lambda group: (group.first_date, min(group.timesheet_ids)))
         plan = {}
-        for values in groups:
-            group = PlanGroup(*values)
+        for group in groups:
             details = plan.setdefault(self._invoice_key(group, request), {})
             details.setdefault(self._line_key(group), PlanLine(lines)).add(group)
         return plan
@@ -409,17 +420,16 @@ class TimesheetBillingInvoicing(models.AbstractModel):
                 ],
             )
         )
-        hours = plan_line.hours
         values = {
             "product_id": product.id,
             "name": label,
-            "quantity": math.fsum(hours.values()),
+            "quantity": plan_line.quantity,
             "product_uom_id": self.env.ref("uom.product_uom_hour").id,
             "price_unit": price,
             # The line and what it bills are one record: no matching after.
             "timesheet_entry_ids": [
-                Command.create({"timesheet_id": timesheet.id, "hours": hour})
-                for timesheet, hour in hours.items()
+                Command.create({"timesheet_id": timesheet_id, "hours": hours})
+                for timesheet_id, hours in plan_line.hours_by_id.items()
             ],
         }
         if project.account_id:
