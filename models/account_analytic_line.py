@@ -1,9 +1,10 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, float_compare
 from odoo.tools.sql import create_index
 
+from .billing_write_policy import DRAFT_STATES, WRITE_POLICY, addon_fields
 from .timesheet_billing_rule import BUDGET_OPEN_STATES
 
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
@@ -34,16 +35,6 @@ PRICING_FIELDS = (
     "bill_rate",
     "bill_currency_id",
     "bill_amount",
-)
-
-
-# What the billing ledger says of a line: computed from the documents only.
-LEDGER_FIELDS = (
-    "invoiced_hours",
-    "to_invoice_hours",
-    "to_invoice_amount",
-    "invoice_id",
-    "billing_entry_ids",
 )
 
 
@@ -213,7 +204,7 @@ class AccountAnalyticLine(models.Model):
     # Set when the line is approved: its rate, currency and card stay as they
     # were then, whatever the rate cards become (_compute_billing keeps them).
     # Written only by the approval flow.
-    bill_rate_frozen = fields.Boolean(string="Rate Frozen", copy=False)
+    bill_rate_frozen = fields.Boolean(string="Rate Frozen", readonly=True, copy=False)
 
     # Approval moves the state through its actions (_transition()); whether
     # approved time is invoiced is the ledger's to say.
@@ -669,14 +660,14 @@ class AccountAnalyticLine(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_approval_vals(vals)
-            self._check_billing_fields_access(vals)
+            self._check_write_policy(vals, creating=True)
         lines = super().create(vals_list)
         lines._apply_logging_rules()
         return lines
 
     def write(self, vals):
+        self._check_write_policy(vals)
         self._check_approval_lock(vals)
-        self._check_billing_fields_access(vals)
         result = super().write(vals)
         if self._get_rule_checked_fields() & set(vals):
             self._apply_logging_rules()
@@ -730,54 +721,74 @@ class AccountAnalyticLine(models.Model):
         }
 
     @api.model
-    def _get_billing_protected_fields(self):
-        """Fields only approvers may set (hook for extensions)."""
-        return {
-            "billing_role_id",
-            "exclude_from_billing",
-            "billable_hours",
-            "billable_hours_adjustment",
-            "billable_hours_reason",
-        }
+    def _get_write_policy(self):
+        """``{field: WriteRule}``: which of this addon's fields users may
+        write, by group and approval state (hook; models/billing_write_policy.py).
+        Any other field of the addon is written by its own code only."""
+        return dict(WRITE_POLICY)
 
     @api.model
-    def _get_billing_frozen_fields(self):
-        """Fields written by the code only, never by users: the pricing the
-        rate cards compute, which approval freezes (a frozen line keeps what
-        it holds, so a value written by hand would stick)."""
-        return {"bill_rate_frozen", *PRICING_FIELDS}
+    @tools.ormcache()
+    def _get_addon_fields(self):
+        return addon_fields(self)
 
-    def _check_billing_fields_access(self, vals):
+    def _check_write_policy(self, vals, creating=False):
+        """Deny by default: writing a field of this addon takes a rule of the
+        write policy that lets the user's groups write it in the line's state
+        (a new line is a draft). Refused with the field, the lines and the
+        rule; the addon's own code writes as superuser."""
         if self.env.su:
             return
-        billed = set(LEDGER_FIELDS) & set(vals)
-        if billed:
-            raise AccessError(
-                self.env._(
-                    "What a timesheet has billed (%(fields)s) is read from its "
-                    "invoices and credit notes, never set by hand.",
-                    fields=", ".join(sorted(billed)),
+        names = self._get_addon_fields() & set(vals)
+        if not names:
+            return
+        policy = self._get_write_policy()
+        user = self.env.user
+        lines = self._describe() if self else self.env._("a new timesheet")
+        for name in sorted(names):
+            field = self._fields[name]._description_string(self.env)
+            rule = policy.get(name)
+            if rule is None:
+                raise AccessError(
+                    self.env._(
+                        "%(field)s (%(name)s) of %(lines)s is written by Timesheet "
+                        "Billing itself, never set by hand: its write policy lets "
+                        "nobody write it.",
+                        field=field,
+                        name=name,
+                        lines=lines,
+                    )
                 )
-            )
-        frozen = self._get_billing_frozen_fields() & set(vals)
-        if frozen:
-            raise AccessError(
-                self.env._(
-                    "The pricing of a timesheet (%(fields)s) comes from the rate "
-                    "cards and is frozen when it is approved, never set by hand.",
-                    fields=", ".join(sorted(frozen)),
+            if not any(user.has_group(group) for group in rule.groups):
+                raise AccessError(
+                    self.env._(
+                        "%(user)s may not change %(field)s (%(name)s) of %(lines)s: "
+                        "its write policy lets %(groups)s only.",
+                        user=user.name,
+                        field=field,
+                        name=name,
+                        lines=lines,
+                        groups=", ".join(
+                            self.env.ref(group).sudo().full_name
+                            for group in rule.groups
+                        ),
+                    )
                 )
-            )
-        protected = self._get_billing_protected_fields() & set(vals)
-        if protected and not self.env.user.has_group(APPROVER_GROUP):
-            raise AccessError(
-                self.env._(
-                    "Only timesheet approvers may change %(fields)s of a timesheet "
-                    "(%(user)s is not one).",
-                    fields=", ".join(sorted(protected)),
-                    user=self.env.user.name,
+            states = DRAFT_STATES if creating else self.mapped("billing_state")
+            if set(states) - set(rule.states):
+                labels = dict(
+                    self._fields["billing_state"]._description_selection(self.env)
                 )
-            )
+                raise AccessError(
+                    self.env._(
+                        "%(field)s (%(name)s) of %(lines)s cannot change now: its "
+                        "write policy lets it change while a timesheet is %(states)s.",
+                        field=field,
+                        name=name,
+                        lines=lines,
+                        states=", ".join(labels[state] for state in rule.states),
+                    )
+                )
 
     # ------------------------------------------------------------ business
 
