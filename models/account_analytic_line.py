@@ -1,10 +1,13 @@
+from collections import defaultdict
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, float_compare
 from odoo.tools.sql import create_index
 
-from .billing_write_policy import DRAFT_STATES, WRITE_POLICY, addon_fields
+from .billing_states import DRAFT_STATES, LOCKED_STATES, OPEN_STATES, PENDING_STATES
+from .billing_write_policy import WRITE_POLICY, addon_fields
 from .timesheet_billing_rule import BUDGET_OPEN_STATES
 
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
@@ -275,15 +278,21 @@ class AccountAnalyticLine(models.Model):
     def _compute_billing_state(self):
         self.filtered("id").mapped("billing_state")
         states = []
+        moved = defaultdict(list)
         for line in self:
-            state = line.billing_state or "draft"
-            if state in ("approved", "invoiced"):
+            state = old = line.billing_state or "draft"
+            if state in LOCKED_STATES:
                 billed = float_compare(
                     line.invoiced_hours, 0.0, 2
                 ) > 0 and not float_compare(line.invoiced_hours, line.billable_hours, 2)
                 state = "invoiced" if billed else "approved"
+                if state != old and line.id:
+                    moved[old, state].append(line.id)
             states.append(state)
         _assign_by_value(self, "billing_state", states)
+        # what the documents now say moved these lines: the one door
+        for (old, state), ids in moved.items():
+            self.browse(ids)._on_billing_transition(old, state)
 
     @api.depends(
         "billing_state", "is_billable", "billable_hours", "invoiced_hours", "bill_rate"
@@ -668,10 +677,93 @@ class AccountAnalyticLine(models.Model):
     def write(self, vals):
         self._check_write_policy(vals)
         self._check_approval_lock(vals)
+        pending_changes = self._get_pending_changes(vals)
         result = super().write(vals)
+        if "unit_amount" in vals and not self.env.su:
+            self._record_hours_change()
         if self._get_rule_checked_fields() & set(vals):
-            self._apply_logging_rules()
+            # A pending line whose hours, date, project or task an approver
+            # changes is checked as a draft is; a new description is not.
+            audited = set(self._get_pending_audited_fields()) & set(vals)
+            self._apply_logging_rules(
+                blocking_states=OPEN_STATES if audited else DRAFT_STATES
+            )
+        if pending_changes:
+            self._log_pending_changes(pending_changes)
         return result
+
+    @api.model
+    def _get_pending_audited_fields(self):
+        """Fields whose change on a submitted line is logged (hook)."""
+        return ("unit_amount", "date", "project_id", "task_id")
+
+    def _get_pending_changes(self, vals):
+        """``{line: [(field, old value)]}`` of the pending lines ``vals``
+        changes: what the approval log keeps of an approver's edit."""
+        names = [name for name in self._get_pending_audited_fields() if name in vals]
+        if not names or self.env.su:
+            return {}
+        pending = self.sudo().filtered(
+            lambda line: line.billing_state in PENDING_STATES
+        )
+        return {
+            line: [(name, line[name]) for name in names]
+            for line in pending
+            if any(
+                line._fields[name].convert_to_write(line[name], line) != vals[name]
+                for name in names
+            )
+        }
+
+    def _log_pending_changes(self, changes):
+        """One log per changed pending line: who changed what, from what to
+        what, on the line's week (the log's reason)."""
+
+        def shown(line, name, value):
+            if line._fields[name].type == "many2one":
+                return value.display_name or "-"
+            if name == "unit_amount":
+                return f"{value:g} h"
+            return str(value or "-")
+
+        Log = self.env["timesheet.billing.approval.log"].sudo()
+        Log.create(
+            [
+                {
+                    "week_id": line.week_id.id,
+                    "event": "edited",
+                    "from_state": line.billing_state,
+                    "to_state": line.billing_state,
+                    "reason": "; ".join(
+                        f"{line._fields[name]._description_string(self.env)}: "
+                        f"{shown(line, name, old)} → {shown(line, name, line[name])}"
+                        for name, old in before
+                    ),
+                    "line_id_list": [line.id],
+                    "line_count": 1,
+                    "hours": line.unit_amount,
+                }
+                for line, before in changes.items()
+                if line.week_id
+            ]
+        )
+        self.invalidate_recordset(["approval_log_ids"])
+
+    def _record_hours_change(self):
+        """Who last changed the hours for the employee (nobody when the
+        employee did): they may not approve them. Written only where it
+        changes, so an employee's own edits cost no query."""
+        user = self.env.user
+        lines = self.sudo()
+        own = lines.filtered(
+            lambda line: user in (line.user_id, line.employee_id.user_id)
+        )
+        cleared = own.filtered("hours_changed_by_id")
+        if cleared:
+            cleared._write_in_bulk({"hours_changed_by_id": False})
+        changed = (lines - own).filtered(lambda line: line.hours_changed_by_id != user)
+        if changed:
+            changed._write_in_bulk({"hours_changed_by_id": user.id})
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_billed(self):
@@ -947,6 +1039,8 @@ class AccountAnalyticLine(models.Model):
         done.modified(names)
         for name in names:
             self.env.remove_to_compute(self._fields[name], done)
+        if done:
+            done._on_billing_transition("approved", "invoiced")
         # not billed in full (another path): the ORM computes them
         (self - done).modified(["billing_entry_ids"])
 
@@ -1028,11 +1122,12 @@ class AccountAnalyticLine(models.Model):
             ]
         )
 
-    def _apply_logging_rules(self, blocking=True):
+    def _apply_logging_rules(self, blocking=True, blocking_states=DRAFT_STATES):
         """Check these lines against the logging rules: refuse the whole batch
-        when one breaks a blocking rule, else record the warnings on them and
-        on the other lines of their days (daily totals), and bill over-budget
-        hours only up to the budget where the policy says so."""
+        when one of them in ``blocking_states`` breaks a blocking rule, else
+        record the warnings on them and on the other lines of their days
+        (daily totals), and bill over-budget hours only up to the budget where
+        the policy says so."""
         timesheets = self.filtered("project_id")
         if not timesheets:
             return
@@ -1048,7 +1143,7 @@ class AccountAnalyticLine(models.Model):
             blocked = [
                 message
                 for line in timesheets.filtered(
-                    lambda line: line.billing_state == "draft"
+                    lambda line: line.billing_state in blocking_states
                 )
                 for _rule, message, severity in violations.get(line.sudo(), [])
                 if severity == "block"
@@ -1101,12 +1196,21 @@ class AccountAnalyticLine(models.Model):
     def action_acknowledge_warnings(self):
         """An approver accepts the warnings of these lines: they no longer need
         attention and may be submitted."""
+        self._check_acting_scope()
         if not self.env.user.has_group(APPROVER_GROUP):
             raise AccessError(
                 self.env._(
                     "Only timesheet approvers may acknowledge warnings "
                     "(%(user)s is not one).",
                     user=self.env.user.name,
+                )
+            )
+        own = self._filter_by_domain(self._get_owner_domain(self.env.user))
+        if own:
+            raise AccessError(
+                self.env._(
+                    "Nobody acknowledges the warnings of their own time: %(lines)s",
+                    lines=own._describe(),
                 )
             )
         flagged = self.filtered("needs_attention")

@@ -1,4 +1,5 @@
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import fields, models
 
@@ -58,6 +59,52 @@ class AccountMove(models.Model):
             for event, entry_ids in by_event.items():
                 Log._log_entries_in_bulk(entry_ids, event)
         return result
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._reverse_timesheet_accruals()
+        return posted
+
+    def _reverse_timesheet_accruals(self):
+        """A posted accrual of unbilled work is reversed the next day: the
+        reversal is made now, in draft, and Odoo posts it on its date."""
+        accruals = self.filtered(
+            lambda move: (
+                move.timesheet_accrual_date
+                and move.state == "posted"
+                and not move.reversal_move_ids.filtered(
+                    lambda reversal: reversal.state != "cancel"
+                )
+            )
+        )
+        for accrual in accruals:
+            accrual._reverse_moves(
+                [
+                    {
+                        "date": accrual.date + timedelta(days=1),
+                        "ref": self.env._("Reversal of: %(ref)s", ref=accrual.ref),
+                        "auto_post": "at_date",
+                        "timesheet_accrual_date": False,
+                    }
+                ]
+            )
+
+    def button_draft(self):
+        self._withdraw_timesheet_accrual_reversals()
+        return super().button_draft()
+
+    def button_cancel(self):
+        self._withdraw_timesheet_accrual_reversals()
+        return super().button_cancel()
+
+    def _withdraw_timesheet_accrual_reversals(self):
+        """An accrual taken back (reset or cancelled) takes its reversal, not
+        yet posted, with it: Odoo would post it alone on its date."""
+        pending = self.filtered("timesheet_accrual_date").reversal_move_ids.filtered(
+            lambda reversal: reversal.state == "draft"
+        )
+        if pending:
+            pending.button_cancel()
 
     def _timesheet_billing_sign(self):
         """1 for the documents that bill timesheets, -1 for those crediting

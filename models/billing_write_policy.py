@@ -10,13 +10,9 @@ every state and holds the result to it.
 
 from typing import NamedTuple
 
-ADDON = "hr_timesheet_billing"
+from .billing_states import OPEN_STATES
 
-# The approval states, in groups (the lines' lifecycle).
-DRAFT_STATES = ("draft",)
-PENDING_STATES = ("submitted", "lead_approved")
-OPEN_STATES = DRAFT_STATES + PENDING_STATES
-LOCKED_STATES = ("approved", "invoiced")
+ADDON = "hr_timesheet_billing"
 
 APPROVERS = ("hr_timesheet.group_hr_timesheet_approver",)
 

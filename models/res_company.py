@@ -28,6 +28,11 @@ class ResCompany(models.Model):
         help="Timesheets approved by the project lead are approved by Finance too "
         "before they can be invoiced (a contract can decide otherwise).",
     )
+    timesheet_same_approver_both_stages = fields.Boolean(
+        string="One Person May Give Both Approvals",
+        help="For small firms: the lead who gave a timesheet's first approval may "
+        "give its Finance approval too. Off, two people approve it.",
+    )
     timesheet_invoice_annex = fields.Boolean(
         string="Timesheet Annex on Invoices",
         help="Print, after the invoice lines, the timesheets they bill: date, "

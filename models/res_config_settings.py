@@ -16,6 +16,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.timesheet_finance_approval",
         readonly=False,
     )
+    timesheet_same_approver_both_stages = fields.Boolean(
+        related="company_id.timesheet_same_approver_both_stages",
+        readonly=False,
+    )
     timesheet_invoice_annex = fields.Boolean(
         related="company_id.timesheet_invoice_annex",
         readonly=False,

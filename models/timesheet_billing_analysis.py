@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .billing_states import UNBILLED_STATES
 from .timesheet_billing_approval_mixin import BILLING_STATES
 
 AGE_BUCKETS = [
@@ -204,7 +205,7 @@ class TimesheetBillingAnalysis(models.Model):
               ) billed
              WHERE line.project_id IS NOT NULL
             """,
-            open=("submitted", "lead_approved", "approved"),
+            open=UNBILLED_STATES,
             # the user's today, not the database server's
             today=fields.Date.context_today(self),
         )

@@ -13,6 +13,7 @@ BILLING_EVENTS = [
     ("credited", "Credited"),
     ("released", "Released"),
     ("rebilled", "Billed Again"),
+    ("edited", "Changed while Pending"),
 ]
 
 
@@ -54,7 +55,9 @@ class TimesheetBillingApprovalLog(models.Model):
         "the hours. Credited: a posted credit note gives them back. Released: "
         "the invoice, or its line, was cancelled or deleted, or its quantity "
         "lowered. Billed Again: a cancelled invoice or a credit note was undone, "
-        "or Reverse and create invoice bills them on a new invoice.",
+        "or Reverse and create invoice bills them on a new invoice. Changed "
+        "while Pending: an approver changed the hours, date, project or task "
+        "of a submitted line (the old and new values are in the reason).",
     )
     move_id = fields.Many2one(
         comodel_name="account.move",

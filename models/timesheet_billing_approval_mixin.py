@@ -7,6 +7,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, Query
 
+from .billing_states import LOCKED_STATES, PENDING_STATES, UNBILLED_STATES
+
 BILLING_STATES = [
     ("draft", "Draft"),
     ("submitted", "Submitted"),
@@ -44,6 +46,28 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         "Invoiced: billed.",
     )
     rejection_reason = fields.Text(readonly=True, copy=False)
+    # Who did what to the line, for the separation of duties (the approval
+    # log tells the whole story; these are what the checks need, one
+    # column each, written with the transition's own UPDATE).
+    submitted_by_id = fields.Many2one(
+        comodel_name="res.users",
+        readonly=True,
+        copy=False,
+    )
+    lead_approver_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Lead Approval By",
+        readonly=True,
+        copy=False,
+        help="Who gave the first approval: they do not give the Finance one.",
+    )
+    hours_changed_by_id = fields.Many2one(
+        comodel_name="res.users",
+        readonly=True,
+        copy=False,
+        help="Who last changed the hours for the employee (empty when the "
+        "employee did): they do not approve them.",
+    )
     week_id = fields.Many2one(
         comodel_name="timesheet.billing.week",
         readonly=True,
@@ -72,6 +96,10 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             [
                 self._get_approvable_domain(user),
                 ["!", *expression.normalize_domain(self._get_owner_domain(user))],
+                [
+                    "!",
+                    *expression.normalize_domain(self._get_duty_conflict_domain(user)),
+                ],
             ]
         )
 
@@ -170,9 +198,9 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
     def _get_lead_approver_domain(self, user):
         """Lines whose first stage ``user`` performs: the project's manager or
         the employee's designated approver; billing managers stand in for
-        anyone (hook)."""
+        anyone of their companies (hook)."""
         if user.has_group(MANAGER_GROUP):
-            return expression.TRUE_DOMAIN
+            return [("company_id", "in", user.company_ids.ids)]
         return [
             "|",
             ("project_id.user_id", "=", user.id),
@@ -208,8 +236,31 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             )
         ]
         if self._can_finance_approve(user):
-            stages.append([("billing_state", "=", "lead_approved")])
+            stages.append(
+                [
+                    ("billing_state", "=", "lead_approved"),
+                    ("company_id", "in", user.company_ids.ids),
+                ]
+            )
         return expression.OR(stages)
+
+    def _get_duty_conflict_domain(self, user):
+        """Lines ``user`` may not approve whatever their role (hook): time
+        they entered, submitted or last changed the hours of for someone
+        else, and the Finance stage of a line whose first stage they gave
+        (unless the line's company lets one person give both)."""
+        return expression.OR(
+            [
+                [("create_uid", "=", user.id)],
+                [("submitted_by_id", "=", user.id)],
+                [("hours_changed_by_id", "=", user.id)],
+                [
+                    ("billing_state", "=", "lead_approved"),
+                    ("lead_approver_id", "=", user.id),
+                    ("company_id.timesheet_same_approver_both_stages", "=", False),
+                ],
+            ]
+        )
 
     # ------------------------------------------------------------ actions
 
@@ -229,7 +280,9 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                     )
                 )
         lines._check_submittable()
-        lines._transition("submitted", vals={"rejection_reason": False})
+        lines._transition(
+            "submitted", vals={"rejection_reason": False, "submitted_by_id": user.id}
+        )
         lines._notify_approvers()
         return True
 
@@ -240,13 +293,24 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         Set-based: a month of a whole firm is approved in a fixed number of
         queries, each check one search over the selected lines."""
         lines = self._timesheets()
-        lines._check_state({"submitted", "lead_approved"}, self.env._("approved"))
+        lines._check_state(set(PENDING_STATES), self.env._("approved"))
         user = self.env.user
         own = lines._filter_by_domain(lines._get_owner_domain(user))
         if own:
             raise AccessError(
                 self.env._(
                     "Nobody approves their own time: %(lines)s", lines=own._describe()
+                )
+            )
+        conflicts = lines._filter_by_domain(lines._get_duty_conflict_domain(user))
+        if conflicts and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(user)s may not approve timesheets they entered, submitted or "
+                    "changed the hours of for someone else, nor the Finance stage "
+                    "of those they approved as lead: %(lines)s",
+                    user=user.name,
+                    lines=conflicts._describe(),
                 )
             )
         refused = lines - lines._filter_by_domain(lines._get_approvable_domain(user))
@@ -260,7 +324,9 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             )
         )
         final = lines - to_finance
-        weeks = to_finance._transition("lead_approved")
+        weeks = to_finance._transition(
+            "lead_approved", vals={"lead_approver_id": user.id}
+        )
         weeks |= final._transition("approved", vals=final._prepare_bill_rate_freeze())
         self._close_approver_activities(weeks)
         return True
@@ -271,7 +337,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         if not (reason or "").strip():
             raise UserError(self.env._("Say why the timesheets are rejected."))
         lines = self._timesheets()
-        lines._check_state({"submitted", "lead_approved"}, self.env._("rejected"))
+        lines._check_state(set(PENDING_STATES), self.env._("rejected"))
         user = self.env.user
         allowed = lines._filter_by_domain(
             lines._get_approvable_domain(user)
@@ -288,9 +354,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         """Back to draft: the owner before any approval, or an approver of the
         line's stage; approved lines by finance or a lead; never invoiced ones."""
         lines = self._timesheets()
-        lines._check_state(
-            {"submitted", "lead_approved", "approved"}, self.env._("reset to draft")
-        )
+        lines._check_state(set(UNBILLED_STATES), self.env._("reset to draft"))
         user = self.env.user
         owned = lines._filter_by_domain(lines._get_owner_domain(user))
         submitted = lines._filter_by_domain([("billing_state", "=", "submitted")])
@@ -336,10 +400,31 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         )
 
     def _timesheets(self):
+        self._check_acting_scope()
         lines = self._filter_by_domain([("project_id", "!=", False)])
         if not lines:
             raise UserError(self.env._("Select timesheets."))
         return lines
+
+    def _check_acting_scope(self):
+        """The approval actions act on lines the user may read, in the
+        companies allowed now: ids of others are refused, in one query (the
+        user's record rules, multi-company included, applied in SQL)."""
+        if self.env.su or not self:
+            return
+        visible = self.with_context(active_test=False).search([("id", "in", self.ids)])
+        hidden = self - visible
+        if hidden:
+            raise AccessError(
+                self.env._(
+                    "%(user)s may not act on %(count)s of these timesheets (ids "
+                    "%(ids)s): they belong to a company not selected now, or are "
+                    "not theirs to see.",
+                    user=self.env.user.name,
+                    count=len(hidden),
+                    ids=", ".join(str(line_id) for line_id in hidden.ids[:20]),
+                )
+            )
 
     def _describe(self, most=10):
         labels = [
@@ -465,6 +550,11 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
             },
             per_line={"week_id": week_of_line, **(per_line or {})},
         )
+        moved = defaultdict(list)
+        for (_week, from_state), (ids, _hours) in groups.items():
+            moved[from_state].extend(ids)
+        for from_state, ids in moved.items():
+            self.browse(ids)._on_billing_transition(from_state, to_state)
         self.env["timesheet.billing.approval.log"].sudo().create(
             [
                 {
@@ -483,6 +573,16 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         # Computed from the logs, which the ORM does not know as a dependency.
         lines.invalidate_recordset(["approval_log_ids"])
         return Week.union(*weeks.values())
+
+    def _on_billing_transition(self, old_state, new_state):
+        """These lines moved from ``old_state`` to ``new_state`` (hook: does
+        nothing here). Every change of the approval state calls it, once per
+        pair of states for the whole batch, after the state is written: the
+        actions (Submit, Approve, Reject, Reset to Draft), the invoicing
+        engine (written in SQL), and the documents that start or stop billing
+        all of a line's hours (Approved ↔ Invoiced, while Odoo recomputes the
+        state). Read what you need and write other records; the state itself
+        changes only through the actions."""
 
     def _get_transition_values(self, to_state):
         """Values the UPDATE of a transition to ``to_state`` writes besides
@@ -617,9 +717,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
         if self.env.su:
             return
         self._check_approval_vals(vals)
-        locked = self.filtered(
-            lambda line: line.billing_state in ("approved", "invoiced")
-        )
+        locked = self.filtered(lambda line: line.billing_state in LOCKED_STATES)
         changed = self._get_locked_fields() & set(vals)
         if locked and changed:
             raise UserError(
@@ -630,9 +728,7 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                     lines=locked._describe(),
                 )
             )
-        pending = self.filtered(
-            lambda line: line.billing_state in ("submitted", "lead_approved")
-        )
+        pending = self.filtered(lambda line: line.billing_state in PENDING_STATES)
         if pending and not self.env.user.has_group(APPROVER_GROUP):
             raise UserError(
                 self.env._(

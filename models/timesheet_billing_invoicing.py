@@ -6,6 +6,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
+from .billing_states import UNBILLED_STATES
+
 ACCOUNTANT_GROUP = "account.group_account_invoice"
 
 # Set while the engine creates its invoices: only then may invoice lines be
@@ -194,7 +196,7 @@ class TimesheetBillingInvoicing(models.AbstractModel):
             ("project_id", "!=", False),
             ("company_id", "=", request.company.id),
             ("date", "<=", request.date_to),
-            ("billing_state", "in", ("approved", "submitted", "lead_approved")),
+            ("billing_state", "in", UNBILLED_STATES),
         ]
         if request.timesheets:
             domain.append(("id", "in", request.timesheets.ids))

@@ -11,6 +11,8 @@ from odoo.exceptions import AccessError
 from odoo.tools import float_compare, format_date
 from odoo.tools.misc import split_every
 
+from .billing_states import PENDING_STATES
+
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "hr_timesheet_billing.group_timesheet_billing_manager"
@@ -292,7 +294,7 @@ class TimesheetBillingReminder(models.Model):
         for week, state, project, hours in Line._read_group(
             [
                 ("company_id", "=", company.id),
-                ("billing_state", "in", ("submitted", "lead_approved")),
+                ("billing_state", "in", PENDING_STATES),
                 ("week_id", "!=", False),
             ],
             ["week_id", "billing_state", "project_id"],

@@ -1,6 +1,11 @@
 from odoo import api, fields, models
 
+from .billing_states import LOCKED_STATES
+
 PAID_STATES = ("paid", "in_payment")
+# Timesheet revenue is for the people who approve and bill it: approvers
+# (Finance and billing managers are approvers too).
+REVENUE_READERS = "hr_timesheet.group_hr_timesheet_approver"
 
 
 class TimesheetBillingStatusMixin(models.AbstractModel):
@@ -14,16 +19,19 @@ class TimesheetBillingStatusMixin(models.AbstractModel):
         comodel_name="res.currency", compute="_compute_timesheet_billing_status"
     )
     timesheet_to_invoice_amount = fields.Monetary(
+        groups=REVENUE_READERS,
         string="Approved, to Invoice",
         currency_field="timesheet_currency_id",
         compute="_compute_timesheet_billing_status",
     )
     timesheet_invoiced_amount = fields.Monetary(
+        groups=REVENUE_READERS,
         string="Invoiced",
         currency_field="timesheet_currency_id",
         compute="_compute_timesheet_billing_status",
     )
     timesheet_paid_amount = fields.Monetary(
+        groups=REVENUE_READERS,
         string="Paid",
         currency_field="timesheet_currency_id",
         compute="_compute_timesheet_billing_status",
@@ -55,8 +63,10 @@ class TimesheetBillingStatusMixin(models.AbstractModel):
             ._read_group(
                 [
                     *self._timesheet_status_domain(),
+                    # the companies the user works in now, not all of them
+                    ("company_id", "in", self.env.companies.ids),
                     ("is_billable", "=", True),
-                    ("billing_state", "in", ("approved", "invoiced")),
+                    ("billing_state", "in", LOCKED_STATES),
                 ],
                 [
                     self._timesheet_status_groupby(),

@@ -230,7 +230,8 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
 
     # ----------------------------------------------------------- accrual
 
-    def test_month_end_accrual_and_its_reversal(self):
+    def _set_up_accrual(self):
+        """The company's accrual journal and accrued revenue account."""
         accrued = self.env["account.account"].create(
             {
                 "name": "Accrued Revenue",
@@ -246,6 +247,9 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
                 "timesheet_accrual_account_id": accrued.id,
             }
         )
+
+    def test_month_end_accrual_and_its_reversal(self):
+        self._set_up_accrual()
         globex = self.env["project.project"].create(
             {
                 "name": "Globex Audit",
@@ -273,14 +277,18 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
         # Bob's submitted and Ann's draft time are not approved, the rest invoiced
         self.assertEqual(wizard.amount, 640.0)
         action = wizard.action_create_accrual()
-        moves = self.env["account.move"].search(action["domain"])
-        accrual = moves.filtered("timesheet_accrual_date")
-        reversal = moves - accrual
+        accrual = self.env["account.move"].search(action["domain"])
+        self.assertTrue(accrual.timesheet_accrual_date)
+        # no reversal before the accrual is posted: Odoo's auto-post would
+        # post it alone on its date
+        self.assertFalse(accrual.reversal_move_ids)
+        accrual.with_user(self.accountant).action_post()
+        reversal = accrual.reversal_move_ids
         product = self.env.company.timesheet_billing_product_id.product_tmpl_id
         income = product._get_product_accounts()["income"]
         self.assertEqual(
             (accrual.state, accrual.date, accrual.journal_id),
-            ("draft", date(2026, 3, 31), self.company_data["default_journal_misc"]),
+            ("posted", date(2026, 3, 31), self.company_data["default_journal_misc"]),
         )
         self.assertEqual(
             sorted(
@@ -302,9 +310,10 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
             ),
         )
         self.assertEqual(
-            (reversal.date, reversal.auto_post, reversal.reversed_entry_id),
-            (date(2026, 4, 1), "at_date", accrual),
+            (reversal.state, reversal.date, reversal.auto_post),
+            ("draft", date(2026, 4, 1), "at_date"),
         )
+        self.assertEqual(reversal.reversed_entry_id, accrual)
         self.assertEqual(
             sorted(
                 (line.account_id.code, line.debit, line.credit)
@@ -342,6 +351,30 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
         self.assertEqual(early.amount, 0.0)
         with self.assertRaisesRegex(UserError, "nothing to accrue"):
             early.action_create_accrual()
+
+    def test_accrual_taken_back_takes_its_reversal(self):
+        """Reset to draft or cancelled before its reversal's date, an accrual
+        withdraws the reversal Odoo would otherwise post alone."""
+        self._set_up_accrual()
+        wizard = (
+            self.env["timesheet.billing.accrual"]
+            .with_user(self.accountant)
+            .create({"date": date(2026, 3, 31)})
+        )
+        accrual = self.env["account.move"].search(
+            wizard.action_create_accrual()["domain"]
+        )
+        accrual = accrual.with_user(self.accountant)
+        accrual.action_post()
+        first = accrual.reversal_move_ids
+        accrual.button_draft()
+        self.assertEqual(first.state, "cancel")
+        accrual.action_post()
+        second = accrual.reversal_move_ids - first
+        self.assertEqual((second.state, second.auto_post), ("draft", "at_date"))
+        accrual.button_draft()
+        accrual.button_cancel()
+        self.assertEqual((first | second).mapped("state"), ["cancel", "cancel"])
 
     # -------------------------------------------------- estimate vs actual
 

@@ -207,7 +207,9 @@ class TestApprovalPerformance(TimesheetBillingSetupCommon):
                 for lines in (few, many)  # 4 employee weeks, then 24
             ]
             for name, method, user in (
-                ("submit", "action_submit", self.lead),
+                # a billing manager submits for the employees: the lead who
+                # approves may not have submitted them (separation of duties)
+                ("submit", "action_submit", self.billing_manager),
                 ("approve", "action_approve", self.lead),
             )
         }

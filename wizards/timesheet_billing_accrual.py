@@ -152,22 +152,14 @@ class TimesheetBillingAccrual(models.TransientModel):
                 }
             )
         )
-        reversal = accrual._reverse_moves(
-            [
-                {
-                    "date": self.date + timedelta(days=1),
-                    "ref": self.env._("Reversal of: %(ref)s", ref=ref),
-                    "auto_post": "at_date",
-                    "timesheet_accrual_date": False,
-                }
-            ]
-        )
+        # Its reversal is made when it is posted (account.move._post()): an
+        # accrual left in draft never leaves a reversal posted on its own.
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Accrual of Unbilled Work"),
             "res_model": "account.move",
             "view_mode": "list,form",
-            "domain": [("id", "in", (accrual | reversal).ids)],
+            "domain": [("id", "in", accrual.ids)],
         }
 
     def _prepare_accrual_line_vals(self, project, amount):

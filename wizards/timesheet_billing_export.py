@@ -8,9 +8,8 @@ import xlsxwriter
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.billing_states import UNBILLED_STATES
 from ..models.timesheet_billing_analysis import AGE_BUCKETS, percent_of
-
-UNBILLED_STATES = ("submitted", "lead_approved", "approved")
 
 
 class TimesheetBillingExport(models.TransientModel):
