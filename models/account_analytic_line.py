@@ -29,6 +29,10 @@ NON_BILLABLE_REASONS = [
 # leave or a public holiday: Time Off creates, rewrites and deletes such lines.
 TIME_OFF_FIELDS = ("holiday_id", "global_leave_id")
 
+# Who a line's hours are: changing them (or whose they are) for the employee
+# marks the line (hours_changed_by_id) so that the changer does not approve it.
+HOURS_OWNER_FIELDS = {"unit_amount", "employee_id", "user_id"}
+
 # Fields to recompute when a line is repriced: those of _compute_billing and,
 # as marking them does not cascade, the amount that depends on them.
 PRICING_FIELDS = (
@@ -51,6 +55,7 @@ class AccountAnalyticLine(models.Model):
         store=True,
         readonly=False,
         index=True,
+        copy=False,
         help="The role this time is billed as: the employee's role on the project, "
         "else their default role.",
     )
@@ -667,20 +672,37 @@ class AccountAnalyticLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Odoo fills a new line from the context's default_<field> keys too:
+        # they are values given, checked as those of vals.
+        defaults = {
+            key.removeprefix("default_"): value
+            for key, value in self.env.context.items()
+            if key.startswith("default_")
+            and key.removeprefix("default_") in self._fields
+        }
         for vals in vals_list:
-            self._check_approval_vals(vals)
-            self._check_write_policy(vals, creating=True)
+            given = {**defaults, **vals}
+            self._check_approval_vals(given)
+            self._check_write_policy(given, creating=True)
         lines = super().create(vals_list)
         lines._apply_logging_rules()
         return lines
 
+    def _check_can_write(self, values):
+        # hr_timesheet's own check, then who may write what, in which state
+        result = super()._check_can_write(values)
+        self._check_write_policy(values)
+        self._check_approval_lock(values)
+        return result
+
     def write(self, vals):
-        self._check_write_policy(vals)
-        self._check_approval_lock(vals)
+        # the checks are hr_timesheet's _check_can_write(), first in its write
         pending_changes = self._get_pending_changes(vals)
+        hours_changed = HOURS_OWNER_FIELDS & set(vals) and not self.env.su
+        own_before = self._own_lines() if hours_changed else self.browse()
         result = super().write(vals)
-        if "unit_amount" in vals and not self.env.su:
-            self._record_hours_change()
+        if hours_changed:
+            self._record_hours_change(own_before & self._own_lines())
         if self._get_rule_checked_fields() & set(vals):
             # A pending line whose hours, date, project or task an approver
             # changes is checked as a draft is; a new description is not.
@@ -690,12 +712,23 @@ class AccountAnalyticLine(models.Model):
             )
         if pending_changes:
             self._log_pending_changes(pending_changes)
+            self._send_back_to_lead(pending_changes)
         return result
 
     @api.model
     def _get_pending_audited_fields(self):
-        """Fields whose change on a submitted line is logged (hook)."""
-        return ("unit_amount", "date", "project_id", "task_id")
+        """Fields whose change on a submitted line is checked by the blocking
+        rules and logged (hook)."""
+        return (
+            "unit_amount",
+            "date",
+            "project_id",
+            "task_id",
+            "employee_id",
+            "billable_hours",
+            "exclude_from_billing",
+            "billing_role_id",
+        )
 
     def _get_pending_changes(self, vals):
         """``{line: [(field, old value)]}`` of the pending lines ``vals``
@@ -710,7 +743,8 @@ class AccountAnalyticLine(models.Model):
             line: [(name, line[name]) for name in names]
             for line in pending
             if any(
-                line._fields[name].convert_to_write(line[name], line) != vals[name]
+                line._fields[name].convert_to_cache(vals[name], line)
+                != line._fields[name].convert_to_cache(line[name], line)
                 for name in names
             )
         }
@@ -749,21 +783,47 @@ class AccountAnalyticLine(models.Model):
         )
         self.invalidate_recordset(["approval_log_ids"])
 
-    def _record_hours_change(self):
-        """Who last changed the hours for the employee (nobody when the
-        employee did): they may not approve them. Written only where it
-        changes, so an employee's own edits cost no query."""
+    def _own_lines(self):
+        """These lines that are the current user's own time."""
         user = self.env.user
-        lines = self.sudo()
-        own = lines.filtered(
+        return self.sudo().filtered(
             lambda line: user in (line.user_id, line.employee_id.user_id)
         )
-        cleared = own.filtered("hours_changed_by_id")
+
+    def _record_hours_change(self, own):
+        """Who last changed the hours (or whose they are) for the employee:
+        nobody when the employee did, on their own line before and after; they
+        may not approve them. Written only where it changes, so an employee's
+        own edits cost no query."""
+        user = self.env.user
+        lines = self.sudo()
+        cleared = own.sudo().filtered("hours_changed_by_id")
         if cleared:
             cleared._write_in_bulk({"hours_changed_by_id": False})
         changed = (lines - own).filtered(lambda line: line.hours_changed_by_id != user)
         if changed:
             changed._write_in_bulk({"hours_changed_by_id": user.id})
+
+    def _send_back_to_lead(self, changes):
+        """A line approved by its lead whose hours, date, employee, project or
+        task an approver then changed goes back to the lead's stage: the
+        Finance approval is of the time the lead approved. (Finance's own
+        adjustment of the billable hours is its stage's work: logged only.)"""
+        worked = {"unit_amount", "date", "employee_id", "project_id", "task_id"}
+        lines = self.browse(
+            [
+                line.id
+                for line, before in changes.items()
+                if worked & {name for name, _old in before}
+            ]
+        ).sudo()
+        changed = lines.filtered(lambda line: line.billing_state == "lead_approved")
+        if changed:
+            changed._transition(
+                "submitted",
+                reason=self.env._("Changed after the lead's approval"),
+                vals={"lead_approver_id": False},
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_billed(self):

@@ -2,6 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 from .timesheet_billing_entry import counts
 
@@ -99,10 +100,21 @@ class AccountMove(models.Model):
 
     def _withdraw_timesheet_accrual_reversals(self):
         """An accrual taken back (reset or cancelled) takes its reversal, not
-        yet posted, with it: Odoo would post it alone on its date."""
-        pending = self.filtered("timesheet_accrual_date").reversal_move_ids.filtered(
-            lambda reversal: reversal.state == "draft"
-        )
+        yet posted, with it: Odoo would post it alone on its date. Once the
+        reversal is posted, the accrual stays as it is (its reversal undoes
+        it in the books)."""
+        reversals = self.filtered("timesheet_accrual_date").reversal_move_ids
+        posted = reversals.filtered(lambda reversal: reversal.state == "posted")
+        if posted:
+            raise UserError(
+                self.env._(
+                    "%(accrual)s is already reversed by %(reversal)s, posted: "
+                    "reset or cancel the reversal first.",
+                    accrual=posted[0].reversed_entry_id.display_name,
+                    reversal=posted[0].display_name,
+                )
+            )
+        pending = reversals.filtered(lambda reversal: reversal.state == "draft")
         if pending:
             pending.button_cancel()
 

@@ -372,6 +372,11 @@ class TestBillingAnalysis(AccountTestInvoicingCommon):
         accrual.action_post()
         second = accrual.reversal_move_ids - first
         self.assertEqual((second.state, second.auto_post), ("draft", "at_date"))
+        # posted (Odoo's auto-post on its date), the reversal keeps the accrual
+        second.action_post()
+        with self.assertRaisesRegex(UserError, "reset or cancel the reversal first"):
+            accrual.button_draft()
+        second.button_draft()
         accrual.button_draft()
         accrual.button_cancel()
         self.assertEqual((first | second).mapped("state"), ["cancel", "cancel"])

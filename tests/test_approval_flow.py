@@ -198,9 +198,17 @@ class TestApprovalFlow(TimesheetBillingSetupCommon):
         self.assertEqual(line.unit_amount, 4.0)
         self.assertEqual(line.sudo().bill_amount, 350.0)  # 3.5 h x 100.00
         logs = line.approval_log_ids.sorted("id")
+        # Finance's write-down is in the log, with what it was
         self.assertEqual(
-            logs.mapped("to_state"), ["submitted", "lead_approved", "approved"]
+            [(log.event, log.to_state) for log in logs],
+            [
+                ("approval", "submitted"),
+                ("approval", "lead_approved"),
+                ("edited", "lead_approved"),
+                ("approval", "approved"),
+            ],
         )
+        self.assertEqual(logs[2].reason, "Billable Hours: 4.0 → 3.5")
         self.assertEqual(logs[-1].user_id, self.fiona)
 
     def test_mine_to_approve_is_the_stage_each_user_acts_on(self):

@@ -239,3 +239,49 @@ class TestSeparationOfDuties(InvoicingCommon):
                 ("invoiced", "approved", line.ids),
             ],
         )
+
+    def test_no_clearing_the_mark_through_whose_time_it_is(self):
+        """A lead who changes the hours and makes the line theirs, then gives
+        it back, is still who changed them."""
+        line = self.line()
+        line.with_user(self.owner).action_submit()
+        lead = line.with_user(self.lead_finance)
+        lead.write({"unit_amount": 9.5, "user_id": self.lead_finance.id})
+        lead.write({"user_id": self.owner.id})
+        self.assertEqual(line.hours_changed_by_id, self.lead_finance)
+        with self.assertRaisesRegex(AccessError, "entered, submitted or changed"):
+            lead.action_approve()
+
+    def test_changed_after_the_leads_approval_goes_back_to_the_lead(self):
+        line = self.line(hours=2.0)
+        line.with_user(self.owner).action_submit()
+        line.with_user(self.lead_finance).action_approve()
+        # Finance's own write-down is its stage's work: logged, not sent back
+        line.with_user(self.finance).write(
+            {"billable_hours": 1.5, "billable_hours_reason": "Onboarding"}
+        )
+        self.assertEqual(line.billing_state, "lead_approved")
+        # the lead changing the hours they approved sends the line back
+        line.with_user(self.lead_finance).write({"unit_amount": 20.0})
+        self.assertEqual(
+            (line.billing_state, line.lead_approver_id.id), ("submitted", False)
+        )
+        line.invalidate_recordset(["approval_log_ids"])
+        logs = line.approval_log_ids.sorted("id")
+        self.assertEqual(
+            [(log.event, log.user_id, log.reason) for log in logs[-3:]],
+            [
+                ("edited", self.finance, "Billable Hours: 2.0 → 1.5"),
+                ("edited", self.lead_finance, "Quantity: 2 h → 20 h"),
+                (
+                    "approval",
+                    self.lead_finance,
+                    "Changed after the lead's approval",
+                ),
+            ],
+        )
+        self.assertFalse(line.with_user(self.finance).can_approve)
+        # the same value again is no change
+        line.with_user(self.lead_finance).write({"date": "2026-03-10"})
+        line.invalidate_recordset(["approval_log_ids"])
+        self.assertEqual(len(line.approval_log_ids), len(logs))

@@ -203,3 +203,34 @@ class TestWritePolicy(InvoicingCommon):
         with patch.object(type(Line), "_get_write_policy", lambda self: declared):
             line.with_user(self.manager).write({"bill_rate_frozen": True})
         self.assertTrue(line.bill_rate_frozen)
+
+    def test_context_defaults_are_values_given(self):
+        """default_<field> keys of the context fill a new line as values do:
+        checked as such (an XML-RPC create passes a context too)."""
+        Line = self.env["account.analytic.line"].with_user(self.owner)
+        values = {
+            "name": "Sneaky",
+            "project_id": self.project.id,
+            "employee_id": self.ann.id,
+            "date": date(2026, 3, 10),
+            "unit_amount": 2.0,
+        }
+        for context in (
+            {"default_billing_state": "approved"},
+            {"default_billable_hours_adjustment": 12.0},
+            {"default_bill_rate_frozen": True},
+            {"default_submitted_by_id": self.lea.id},
+        ):
+            with self.assertRaises(AccessError):
+                Line.with_context(**context).create(values)
+        self.assertFalse(
+            self.env["account.analytic.line"].search([("name", "=", "Sneaky")])
+        )
+
+    def test_employee_duplicates_own_line(self):
+        line = self.lines_in_every_state()["draft"]
+        copy = line.with_user(self.owner).copy({"date": date(2026, 3, 20)})
+        self.assertEqual(
+            (copy.billing_state, copy.billing_role_id, copy.unit_amount),
+            ("draft", self.senior, 2.0),
+        )
