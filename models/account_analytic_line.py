@@ -23,6 +23,7 @@ NON_BILLABLE_REASONS = [
     ("task", "Non-billable task"),
     ("manual", "Marked non-billable"),
     ("no_rate", "No rate card"),
+    ("frozen_unpriced", "Approved before it was priced"),
 ]
 
 # Links of a line that Time Off (project_timesheet_holidays) generated for a
@@ -567,6 +568,12 @@ class AccountAnalyticLine(models.Model):
         }
 
     def _frozen_pricing_values(self, reason):
+        # Approved while it was not billable (no rate looked up), and billable
+        # since (its project now billed by the hour): it keeps what approval
+        # froze, no price, so it stays out of invoices, with its reason, until
+        # reset to draft and approved again at a rate.
+        if not reason and not self.bill_rate_card_id:
+            reason = "frozen_unpriced"
         return {
             "is_billable": not reason,
             "non_billable_reason": reason,

@@ -2,7 +2,7 @@ from datetime import date
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .invoicing_common import InvoicingCommon
@@ -285,3 +285,43 @@ class TestSeparationOfDuties(InvoicingCommon):
         line.with_user(self.lead_finance).write({"date": "2026-03-10"})
         line.invalidate_recordset(["approval_log_ids"])
         self.assertEqual(len(line.approval_log_ids), len(logs))
+
+    def test_a_line_approved_before_it_was_priced_is_left_out(self):
+        """Approved while its project was not billed by the hour, then the
+        project is: the line is never invoiced at 0, and the preview says why."""
+        retainer = self.env["project.project"].create(
+            {
+                "name": "Acme Retainer",
+                "partner_id": self.partner_a.id,
+                "user_id": self.lead_finance.id,
+                "timesheet_billing_type": "fixed_price",
+                "invoice_product_id": self.service.id,
+            }
+        )
+        line = self.env["account.analytic.line"].create(
+            {
+                "name": "Support",
+                "project_id": retainer.id,
+                "employee_id": self.ann.id,
+                "date": date(2026, 3, 10),
+                "unit_amount": 3.0,
+            }
+        )
+        line.with_user(self.owner).action_submit()
+        line.with_user(self.lead_finance).action_approve()
+        line.with_user(self.finance).action_approve()
+        self.assertEqual((line.is_billable, line.bill_rate_frozen), (False, True))
+        retainer.timesheet_billing_type = "time_material"
+        line.invalidate_recordset()
+        self.assertEqual(
+            (line.is_billable, line.non_billable_reason, line.to_invoice_hours),
+            (False, "frozen_unpriced", 0.0),
+        )
+        wizard = (
+            self.env["timesheet.billing.invoice"]
+            .with_user(self.accountant)
+            .create({"date_to": date(2026, 3, 31), "project_ids": retainer.ids})
+        )
+        self.assertIn("Approved before it was priced", wizard.preview)
+        with self.assertRaises(UserError):
+            wizard.action_create_invoices()
