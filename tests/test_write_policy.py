@@ -2,6 +2,7 @@ from datetime import date
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
+from odoo.modules.module import get_module_path
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.hr_timesheet_billing.models.billing_write_policy import (
@@ -234,3 +235,17 @@ class TestWritePolicy(InvoicingCommon):
             (copy.billing_state, copy.billing_role_id, copy.unit_amount),
             ("draft", self.senior, 2.0),
         )
+
+    def test_the_readme_prints_the_policy_of_every_field(self):
+        """The README's table (Access rights) names every field of the addon:
+        a new one is documented as protected, or declared."""
+        path = get_module_path("hr_timesheet_billing")
+        with open(f"{path}/README.md", encoding="utf-8") as readme:
+            text = readme.read()
+        section = text[text.index("### Write policy") : text.index("## Daily use")]
+        missing = [
+            name
+            for name in sorted(self.env["account.analytic.line"]._get_addon_fields())
+            if f"`{name}`" not in section
+        ]
+        self.assertEqual(missing, [])
