@@ -791,11 +791,9 @@ class AccountAnalyticLine(models.Model):
         self.invalidate_recordset(["approval_log_ids"])
 
     def _own_lines(self):
-        """These lines that are the current user's own time."""
-        user = self.env.user
-        return self.sudo().filtered(
-            lambda line: user in (line.user_id, line.employee_id.user_id)
-        )
+        """These lines that are the current user's own time (the owner hook's
+        domain, evaluated on the records: no query)."""
+        return self.sudo().filtered_domain(self._get_owner_domain(self.env.user))
 
     def _record_hours_change(self, own):
         """Who last changed the hours (or whose they are) for the employee:
@@ -903,7 +901,8 @@ class AccountAnalyticLine(models.Model):
             return
         policy = self._get_write_policy()
         user = self.env.user
-        lines = self._describe() if self else self.env._("a new timesheet")
+        # described for a refusal only
+        lines = LazyDescription(self)
         for name in sorted(names):
             field = self._fields[name]._description_string(self.env)
             rule = policy.get(name)
@@ -1287,6 +1286,18 @@ class AccountAnalyticLine(models.Model):
             )
         flagged.sudo().write({"warning_acknowledged_by_id": self.env.uid})
         return True
+
+
+class LazyDescription:
+    """The lines' description, read only when a message is formatted."""
+
+    def __init__(self, lines):
+        self.lines = lines
+
+    def __str__(self):
+        if not self.lines:
+            return self.lines.env._("a new timesheet")
+        return self.lines._describe()
 
 
 def _group_by_values(pairs):

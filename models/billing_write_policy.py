@@ -11,10 +11,11 @@ every state and holds the result to it.
 from typing import NamedTuple
 
 from .billing_states import OPEN_STATES
+from .timesheet_billing_approval_mixin import APPROVER_GROUP
 
 ADDON = "hr_timesheet_billing"
 
-APPROVERS = ("hr_timesheet.group_hr_timesheet_approver",)
+APPROVERS = (APPROVER_GROUP,)
 
 
 class WriteRule(NamedTuple):

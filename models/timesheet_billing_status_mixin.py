@@ -1,11 +1,12 @@
 from odoo import api, fields, models
 
 from .billing_states import LOCKED_STATES
+from .timesheet_billing_approval_mixin import APPROVER_GROUP
 
 PAID_STATES = ("paid", "in_payment")
 # Timesheet revenue is for the people who approve and bill it: approvers
 # (Finance and billing managers are approvers too).
-REVENUE_READERS = "hr_timesheet.group_hr_timesheet_approver"
+REVENUE_READERS = APPROVER_GROUP
 
 
 class TimesheetBillingStatusMixin(models.AbstractModel):
