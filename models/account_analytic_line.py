@@ -1166,8 +1166,12 @@ class AccountAnalyticLine(models.Model):
         )
 
     def _same_budget_lines(self):
-        """Lines that count after these ones against the same project budget
-        or contract cap: a change here can move them over or back under."""
+        """The same employees' open lines that count after these ones against
+        the same project budget or contract cap: a change here can move them
+        over or back under. Other employees' lines are never in it: an entry
+        rewrites only its employee's lines, so that people logging on one
+        project at once never write each other's rows (their lines count as
+        logged before the lines checked, read as sums)."""
         timesheets = self.sudo().filtered("project_id")
         projects = timesheets.project_id.filtered(
             lambda project: project.budget_hours or project.budget_amount
@@ -1181,6 +1185,8 @@ class AccountAnalyticLine(models.Model):
             return self.browse()
         return self.sudo().search(
             [
+                ("employee_id", "in", timesheets.employee_id.ids),
+                ("billing_state", "in", BUDGET_OPEN_STATES),
                 ("date", ">=", min(timesheets.mapped("date"))),
                 "|",
                 ("project_id", "in", projects.ids),
@@ -1191,9 +1197,10 @@ class AccountAnalyticLine(models.Model):
     def _apply_logging_rules(self, blocking=True, blocking_states=DRAFT_STATES):
         """Check these lines against the logging rules: refuse the whole batch
         when one of them in ``blocking_states`` breaks a blocking rule, else
-        record the warnings on them and on the other lines of their days
-        (daily totals), and bill over-budget hours only up to the budget where
-        the policy says so."""
+        record the warnings on them and on their employees' other lines of
+        the same days (daily totals) and budgets, and bill over-budget hours
+        only up to the budget where the policy says so. Only the lines of the
+        batch's employees are written; budgets are read as sums."""
         timesheets = self.filtered("project_id")
         if not timesheets:
             return

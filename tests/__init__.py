@@ -18,3 +18,4 @@ from . import test_sale_timesheet
 from . import test_beside_apps
 from . import test_tours
 from . import test_xmlrpc_example
+from . import test_entry_at_scale

@@ -73,6 +73,24 @@ def main(argv):
         "phase (default 3)",
     )
     bench.add_argument(
+        "--load",
+        action="store_true",
+        help="instead: the Monday-morning load (bench/load.py) over XML-RPC on "
+        "Odoo in prefork mode, plain hr_timesheet and this addon",
+    )
+    bench.add_argument(
+        "--employees",
+        type=lambda text: [int(count) for count in text.split(",")],
+        default=[40, 200],
+        help="with --load: employees per run, comma-separated (default 40,200)",
+    )
+    bench.add_argument(
+        "--workers",
+        type=int,
+        default=3,
+        help="with --load: Odoo's HTTP worker processes (default 3)",
+    )
+    bench.add_argument(
         "--lookup-rows",
         type=int,
         default=2000000,

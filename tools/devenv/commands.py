@@ -16,6 +16,7 @@ import databases
 import environments
 import host
 import lint
+import load_bench
 import postgres
 import repository
 import system
@@ -340,6 +341,8 @@ def _check_uninstall(odoo):
 def run_bench(args):
     """Every size in scratch databases; the report at the end (and in
     .devenv/bench/report.md)."""
+    if args.load:
+        return _run_load_bench(args)
     results, cron = {}, None
     with odoo_workspace() as odoo:
         templates = {
@@ -399,6 +402,38 @@ def run_bench(args):
     (STATE / "bench" / "results.json").write_text(
         json.dumps({"sizes": results, "cron": cron}, indent=1)
     )
+    print(text)
+    return 0
+
+
+def _run_load_bench(args):
+    """The Monday-morning load for each number of employees, plain hr_timesheet
+    then this addon; the report at the end (and in .devenv/bench/load.md)."""
+    results = {}
+    with odoo_workspace() as odoo:
+        templates = {"plain": _base_template(odoo)}
+        ours = bench.database_name("ours_template")
+        install_afresh(
+            odoo, templates["plain"], ours, "bench-install.log", "--without-demo=all"
+        )
+        templates["ours"] = ours
+        port = _free_port(8270)
+        for employees in args.employees:
+            for flavour in load_bench.FLAVOURS:
+                results.setdefault(employees, {})[flavour] = load_bench.run_one(
+                    odoo,
+                    STATE,
+                    CHECKOUT,
+                    templates[flavour],
+                    flavour,
+                    employees,
+                    args.workers,
+                    port,
+                )
+    text = load_bench.report(results, ["./dev", "bench", *args.argv], args.workers)
+    (STATE / "bench").mkdir(exist_ok=True)
+    (STATE / "bench" / "load.md").write_text(text + "\n")
+    (STATE / "bench" / "load.json").write_text(json.dumps(results, indent=1))
     print(text)
     return 0
 
