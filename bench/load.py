@@ -321,6 +321,22 @@ def drive(url, database, data):
                 ),
             ]
         )
+        # What the morning produced, read by the leads (not timed).
+        checked = Client(url, database)
+        walls["invoiced_lines"] = sum(
+            checked.call(
+                "check",
+                lead,
+                "account.analytic.line",
+                "search_count",
+                [
+                    ("project_id", "=", lead["project"]),
+                    ("billing_state", "=", "invoiced"),
+                ],
+            )
+            or 0
+            for lead in data["leads"]
+        )
     return {"walls": walls, "calls": client.calls}
 
 

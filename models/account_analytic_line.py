@@ -1157,42 +1157,40 @@ class AccountAnalyticLine(models.Model):
         if not timesheets:
             return self.browse()
         # The sums of a day include other users' lines the user may not read.
-        return self.sudo().search(
-            [
-                ("project_id", "!=", False),
-                ("employee_id", "in", timesheets.employee_id.ids),
-                ("date", "in", list(set(timesheets.mapped("date")))),
-            ]
-        )
+        return self.sudo().search(timesheets._get_same_day_domain())
 
-    def _same_budget_lines(self):
+    def _get_same_day_domain(self):
+        return [
+            ("project_id", "!=", False),
+            ("employee_id", "in", self.employee_id.ids),
+            ("date", "in", list(set(self.mapped("date")))),
+        ]
+
+    def _get_same_budget_domain(self):
         """The same employees' open lines that count after these ones against
         the same project budget or contract cap: a change here can move them
-        over or back under. Other employees' lines are never in it: an entry
-        rewrites only its employee's lines, so that people logging on one
-        project at once never write each other's rows (their lines count as
-        logged before the lines checked, read as sums)."""
-        timesheets = self.sudo().filtered("project_id")
+        over or back under (empty: no budget to check). Other employees'
+        lines are never in it: an entry rewrites only its employee's lines,
+        so that people logging on one project at once never write each
+        other's rows (their lines count as logged before, read as sums)."""
+        timesheets = self.sudo()
         projects = timesheets.project_id.filtered(
             lambda project: project.budget_hours or project.budget_amount
         )
         contracts = timesheets.contract_id.filtered(
             lambda contract: contract.cap_hours or contract.cap_amount
         )
-        if not (projects or contracts) or not self.env[
-            "timesheet.billing.rule"
-        ].sudo().search_count([("rule_type", "=", "budget")], limit=1):
-            return self.browse()
-        return self.sudo().search(
-            [
-                ("employee_id", "in", timesheets.employee_id.ids),
-                ("billing_state", "in", BUDGET_OPEN_STATES),
-                ("date", ">=", min(timesheets.mapped("date"))),
-                "|",
-                ("project_id", "in", projects.ids),
-                ("contract_id", "in", contracts.ids),
-            ]
-        )
+        rules = self.env["timesheet.billing.rule"]._active_rules()
+        if not (projects or contracts) or "budget" not in rules.mapped("rule_type"):
+            return []
+        return [
+            ("employee_id", "in", timesheets.employee_id.ids),
+            ("billing_state", "in", BUDGET_OPEN_STATES),
+            ("date", ">=", min(timesheets.mapped("date"))),
+            "|",
+            ("project_id", "in", projects.ids),
+            ("contract_id", "in", contracts.ids),
+        ]
 
     def _apply_logging_rules(self, blocking=True, blocking_states=DRAFT_STATES):
         """Check these lines against the logging rules: refuse the whole batch
@@ -1204,10 +1202,15 @@ class AccountAnalyticLine(models.Model):
         timesheets = self.filtered("project_id")
         if not timesheets:
             return
-        scope = (
-            timesheets._same_day_lines()
-            | timesheets._same_budget_lines()
-            | timesheets.sudo()
+        # One search: the employees' lines of the same days and budgets.
+        budget_domain = timesheets._get_same_budget_domain()
+        scope = timesheets.sudo() | self.sudo().search(
+            expression.OR(
+                [
+                    timesheets._get_same_day_domain(),
+                    budget_domain or expression.FALSE_DOMAIN,
+                ]
+            )
         )
         violations, overflows = self.env["timesheet.billing.rule"]._evaluate(scope)
         if blocking:

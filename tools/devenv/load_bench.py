@@ -109,10 +109,18 @@ def failing_statements(text):
     for index, line in enumerate(lines):
         if not PG_ERROR.search(line):
             continue
-        for following in lines[index + 1 : index + 6]:
+        for offset, following in enumerate(lines[index + 1 : index + 6]):
             found = PG_STATEMENT.search(following)
             if found:
-                head = " ".join(found.group(1).split())[:70]
+                # Odoo's statements span lines; PostgreSQL indents the rest.
+                start = index + 2 + offset
+                rest = []
+                for more in lines[start : start + 5]:
+                    if not more.startswith(("\t", " ")):
+                        break
+                    rest.append(more)
+                text = " ".join([found.group(1), *rest])
+                head = " ".join(text.split())[:90]
                 counts[head] = counts.get(head, 0) + 1
                 break
     return counts
@@ -185,8 +193,8 @@ def report(results, command, workers):
         "",
         "| employees | flavour | week: wall | requests | failed | log median / p95 / "
         "max (s) | submit median / p95 (s) | serialization retries | approve / "
-        "invoice wall (s) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "invoice wall (s) | lines invoiced |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for employees, flavours in results.items():
         for flavour, result in flavours.items():
@@ -206,7 +214,8 @@ def report(results, command, workers):
                 f"{_seconds(log, 'max')} | {_seconds(submit, 'median')} / "
                 f"{_seconds(submit, 'p95')} | {retries} "
                 f"(out of tries: {result['exhausted']}) | "
-                f"{walls.get('approve', 0):.1f} / {walls.get('invoice', 0):.1f} |"
+                f"{walls.get('approve', 0):.1f} / {walls.get('invoice', 0):.1f} | "
+                f"{walls.get('invoiced_lines', '–')} |"
             )
     lines += ["", "p95 of an entry, with the addon / plain (target ≤ 1.3):"]
     for employees, flavours in results.items():
