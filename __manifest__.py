@@ -2,7 +2,7 @@
     "name": "Timesheet Billing",
     "summary": "Approve timesheets weekly and invoice billable hours, "
     "without sales orders",
-    "version": "18.0.1.7.0",
+    "version": "18.0.1.8.0",
     "category": "Services/Timesheets",
     "website": "https://github.com/timesheet-billing/hr_timesheet_billing",
     "author": "Timesheet Billing Team",

@@ -19,6 +19,7 @@ its employees log the same week and have nothing to submit.
 """
 
 import json
+import math
 import statistics
 import threading
 import time
@@ -342,13 +343,17 @@ def drive(url, database, data):
 
 def summary(calls, kinds):
     """Count, failures, median, p95 and max latency of the calls of ``kinds``."""
-    times = sorted(seconds for kind, seconds, _error in calls if kind in kinds)
+    times = sorted(
+        seconds for kind, seconds, error in calls if kind in kinds and not error
+    )
     failed = [error for kind, _seconds, error in calls if kind in kinds and error]
-    if not times:
+    if not times and not failed:
         return None
-    p95 = times[min(len(times) - 1, max(0, round(0.95 * len(times)) - 1))]
+    if not times:
+        return {"requests": len(failed), "failed": len(failed), "errors": failed[:5]}
+    p95 = times[math.ceil(0.95 * len(times)) - 1]  # nearest rank
     return {
-        "requests": len(times),
+        "requests": len(times) + len(failed),
         "failed": len(failed),
         "errors": sorted(set(failed))[:5],
         "median": statistics.median(times),

@@ -33,6 +33,8 @@ TIME_OFF_FIELDS = ("holiday_id", "global_leave_id")
 # Who a line's hours are: changing them (or whose they are) for the employee
 # marks the line (hours_changed_by_id) so that the changer does not approve it.
 HOURS_OWNER_FIELDS = {"unit_amount", "employee_id", "user_id"}
+# A change of these takes a line out of its day and budgets.
+MOVING_FIELDS = {"employee_id", "date", "project_id"}
 
 # Fields to recompute when a line is repriced: those of _compute_billing and,
 # as marking them does not cascade, the amount that depends on them.
@@ -707,9 +709,15 @@ class AccountAnalyticLine(models.Model):
         pending_changes = self._get_pending_changes(vals)
         hours_changed = HOURS_OWNER_FIELDS & set(vals) and not self.env.su
         own_before = self._own_lines() if hours_changed else self.browse()
+        # The lines' former days and budgets, when they move to another
+        # employee, day or project: rechecked too (their totals change).
+        left = self.browse()
+        if MOVING_FIELDS & set(vals):
+            left = self._get_rule_scope() - self
         result = super().write(vals)
         if hours_changed:
             self._record_hours_change(own_before & self._own_lines())
+        left.exists()._apply_logging_rules(blocking=False)
         if self._get_rule_checked_fields() & set(vals):
             # A pending line whose hours, date, project or task an approver
             # changes is checked as a draft is; a new description is not.
@@ -858,9 +866,9 @@ class AccountAnalyticLine(models.Model):
         return super().action_reset_to_draft()
 
     def unlink(self):
-        # Removing time can bring a day back under its limit: recheck the
-        # other lines of the same employees and days.
-        siblings = self._same_day_lines() - self
+        # Removing time can bring a day or a budget back under its limit:
+        # recheck the employees' other lines of the same days and budgets.
+        siblings = self._get_rule_scope() - self
         result = super().unlink()
         siblings.exists()._apply_logging_rules(blocking=False)
         return result
@@ -1151,14 +1159,6 @@ class AccountAnalyticLine(models.Model):
 
     # ------------------------------------------------------ logging rules
 
-    def _same_day_lines(self):
-        """Timesheet lines of the same employees on the same days (self too)."""
-        timesheets = self.filtered("project_id")
-        if not timesheets:
-            return self.browse()
-        # The sums of a day include other users' lines the user may not read.
-        return self.sudo().search(timesheets._get_same_day_domain())
-
     def _get_same_day_domain(self):
         return [
             ("project_id", "!=", False),
@@ -1180,17 +1180,45 @@ class AccountAnalyticLine(models.Model):
         contracts = timesheets.contract_id.filtered(
             lambda contract: contract.cap_hours or contract.cap_amount
         )
-        rules = self.env["timesheet.billing.rule"]._active_rules()
-        if not (projects or contracts) or "budget" not in rules.mapped("rule_type"):
+        Rule = self.env["timesheet.billing.rule"]
+        if not (projects or contracts) or not Rule._has_active_rule("budget"):
             return []
+        # A contract's lines are on its projects: searched by project, so that
+        # the batch's contract, not yet written, is not flushed for the search.
         return [
             ("employee_id", "in", timesheets.employee_id.ids),
             ("billing_state", "in", BUDGET_OPEN_STATES),
             ("date", ">=", min(timesheets.mapped("date"))),
-            "|",
-            ("project_id", "in", projects.ids),
-            ("contract_id", "in", contracts.ids),
+            ("project_id", "in", (projects | contracts.project_ids).ids),
         ]
+
+    def _get_rule_scope(self):
+        """These timesheets and the lines their check rewrites: their
+        employees' lines of the same days, and their employees' open lines
+        from the same date on of every budget among those (one search, and one
+        more when a day's other line is on a budget of its own)."""
+        scope = self.sudo().filtered("project_id")
+        if not scope:
+            return scope
+        scope |= self.sudo().search(
+            expression.OR(
+                [
+                    scope._get_same_day_domain(),
+                    scope._get_same_budget_domain() or expression.FALSE_DOMAIN,
+                ]
+            )
+        )
+        # Every line of a budget that counts after a line checked must be
+        # checked with it, or it would count before it (as other people's).
+        others = scope.filtered(
+            lambda line: (
+                line.project_id not in self.project_id
+                and line.billing_state in BUDGET_OPEN_STATES
+            )
+        )
+        if others and (domain := others._get_same_budget_domain()):
+            scope |= self.sudo().search(domain)
+        return scope
 
     def _apply_logging_rules(self, blocking=True, blocking_states=DRAFT_STATES):
         """Check these lines against the logging rules: refuse the whole batch
@@ -1202,16 +1230,7 @@ class AccountAnalyticLine(models.Model):
         timesheets = self.filtered("project_id")
         if not timesheets:
             return
-        # One search: the employees' lines of the same days and budgets.
-        budget_domain = timesheets._get_same_budget_domain()
-        scope = timesheets.sudo() | self.sudo().search(
-            expression.OR(
-                [
-                    timesheets._get_same_day_domain(),
-                    budget_domain or expression.FALSE_DOMAIN,
-                ]
-            )
-        )
+        scope = timesheets._get_rule_scope()
         violations, overflows = self.env["timesheet.billing.rule"]._evaluate(scope)
         if blocking:
             # Lines past draft were checked when submitted; changing their

@@ -128,7 +128,7 @@ class TimesheetBillingRule(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env.registry.clear_cache()  # _get_active_rule_ids()
+        self.env.registry.clear_cache()  # _get_active_rule_scopes()
         return super().create(vals_list)
 
     def write(self, vals):
@@ -141,16 +141,28 @@ class TimesheetBillingRule(models.Model):
 
     @api.model
     @tools.ormcache()
-    def _get_active_rule_ids(self):
-        """The active rules of every company, in order. Every entry reads
-        them: cached, so that an entry costs no search of the rules."""
-        return tuple(self.sudo().with_context(active_test=True).search([]).ids)
+    def _get_active_rule_scopes(self):
+        """The active rules of every company, in order, as ``(id, rule type,
+        company id, project ids)``. Every entry matches them: cached, so that
+        an entry costs no search of the rules nor of their projects."""
+        rules = (
+            self.sudo().with_context(active_test=True).search([("active", "=", True)])
+        )
+        # a rule for an archived project stays a rule for that project only
+        rules = rules.with_context(active_test=False)
+        return tuple(
+            (
+                rule.id,
+                rule.rule_type,
+                rule.company_id.id,
+                frozenset(rule.project_ids.ids),
+            )
+            for rule in rules
+        )
 
     @api.model
-    def _active_rules(self):
-        # Employees may not read the rules' configuration; it is read here to
-        # check their own lines, within their lines' companies.
-        return self.sudo().browse(self._get_active_rule_ids())
+    def _has_active_rule(self, rule_type):
+        return any(scope[1] == rule_type for scope in self._get_active_rule_scopes())
 
     # --------------------------------------------------------- evaluation
 
@@ -160,21 +172,21 @@ class TimesheetBillingRule(models.Model):
 
         Rules depend on the line's company and project only: they are
         matched once per pair, not once per line."""
-        companies = lines.company_id
-        rules = self._active_rules().filtered(
-            lambda rule: not rule.company_id or rule.company_id in companies
-        )
+        scopes = self._get_active_rule_scopes()
+        # Employees may not read the rules' configuration; it is read here to
+        # check their own lines, within their lines' companies.
+        Rule = self.sudo()
         by_key = {}
         applicable = {}
         for line in lines:
-            key = (line.company_id, line.project_id)
+            key = (line.company_id.id, line.project_id.id)
             if key not in by_key:
-                company, project = key
-                by_key[key] = rules.filtered(
-                    lambda rule, company=company, project=project: (
-                        (not rule.company_id or rule.company_id == company)
-                        and (not rule.project_ids or project in rule.project_ids)
-                    )
+                company_id, project_id = key
+                by_key[key] = Rule.browse(
+                    rule_id
+                    for rule_id, _type, rule_company_id, project_ids in scopes
+                    if rule_company_id in (False, company_id)
+                    and (not project_ids or project_id in project_ids)
                 )
             applicable[line] = by_key[key]
         return applicable
@@ -414,7 +426,8 @@ class TimesheetBillingRule(models.Model):
         warn, block, or bill only up to the budget (overflow)."""
         result = {}
         for line, (text, policy, _overflow) in context.budget_overruns().items():
-            if policy == "overflow":
+            # the overruns are the batch's; this rule's lines only
+            if policy == "overflow" or line not in lines:
                 continue  # billed up to the budget: _apply_budget_overflow()
             result[line] = (self._violation(line, text), policy or None)
         return result
@@ -504,12 +517,17 @@ class _Context:
         billable = [*before, ("is_billable", "=", True)]
         used = defaultdict(float)
         # One grouped read per kind of budget, never the lines themselves.
-        for project, currency, is_billable, hours, amount in Line._read_group(
+        for project, currency, is_billable, hours, over, amount in Line._read_group(
             [*before, ("project_id", "in", projects.ids)],
             ["project_id", "bill_currency_id", "is_billable"],
-            ["unit_amount:sum", "bill_amount:sum"],
+            ["unit_amount:sum", "budget_overflow_hours:sum", "bill_amount:sum"],
         ):
-            used["project_hours", project.id] += hours
+            # Billed up to the budget: hours already kept out of billing do
+            # not use it (else a line rechecked after others would be cut
+            # again for hours they already gave up).
+            used["project_hours", project.id] += (
+                hours - over if project.budget_policy == "overflow" else hours
+            )
             if is_billable and currency == project.currency_id:
                 used["project_amount", project.id] += amount
         for contract, currency, hours, amount in Line._read_group(

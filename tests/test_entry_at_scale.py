@@ -118,6 +118,55 @@ class TestEntryWritesOwnLines(TimesheetBillingSetupCommon):
             self.assertIn("Ann Example logged 11 h on 2026-03-02", line.rule_warning)
         self.assertFalse(bobs.rule_warning)
 
+    def test_a_recheck_counts_what_others_gave_up(self):
+        """Project budget of 10 h billed up to it (no cap). Ann 6 h on Monday,
+        Bob 6 h on Tuesday: 2 h of Bob's are kept out. Ann lowers her line to
+        5 h: counted after Bob's 4 billed hours, it still fits (9 h), and is
+        not cut again for the 2 h Bob already gave up."""
+        self.contract.cap_hours = 0.0
+        self.project_acme.budget_policy = "overflow"
+        anns = self.own_line(self.timesheet_user, 6.0, date(2026, 3, 2))
+        bobs = self.own_line(self.bob_user, 6.0, date(2026, 3, 3))
+        self.assertEqual(bobs.budget_overflow_hours, 2.0)
+        anns.with_user(self.timesheet_user).unit_amount = 5.0
+        self.assertEqual(anns.budget_overflow_hours, 0.0)
+        self.assertEqual(anns.billable_hours, 5.0)
+        self.assertEqual(bobs.billable_hours, 4.0)
+
+    def test_a_line_moved_away_rechecks_the_day_it_left(self):
+        """Ann's 11 h flag her day (limit 10 h); her 6 h line goes to another
+        day: both days are rechecked and clean."""
+        self.project_acme.budget_hours = 0.0
+        self.contract.cap_hours = 0.0
+        stays = self.own_line(self.timesheet_user, 5.0, date(2026, 3, 2))
+        moves = self.own_line(self.timesheet_user, 6.0, date(2026, 3, 2))
+        self.assertTrue(stays.rule_warning)
+        moves.with_user(self.timesheet_user).date = date(2026, 3, 3)
+        self.assertFalse(stays.rule_warning)
+        self.assertFalse(moves.rule_warning)
+
+    def test_a_budget_rule_of_other_projects_flags_none_here(self):
+        """The budget rule applies to Acme Support only: Acme ERP's overrun is
+        not flagged by it."""
+        self.contract.cap_hours = 0.0
+        self.env["timesheet.billing.rule"].search([("rule_type", "=", "budget")]).write(
+            {"project_ids": [(6, 0, self.project_acme_support.ids)]}
+        )
+        # Ann's support line of the day is rechecked with her Acme ERP line:
+        # the rule runs for it, and must not flag the other one.
+        self.env["account.analytic.line"].with_user(self.timesheet_user).create(
+            {
+                "name": "Support",
+                "project_id": self.project_acme_support.id,
+                "date": date(2026, 3, 3),
+                "unit_amount": 1.0,
+            }
+        )
+        self.own_line(self.timesheet_user, 8.0, date(2026, 3, 2))
+        over = self.own_line(self.timesheet_user, 3.0, date(2026, 3, 3))  # 11 h
+        self.assertTrue(self.project_acme.is_over_budget)
+        self.assertFalse(over.rule_warning)
+
     def _insert_copies(self, line, count):
         """``count`` copies of ``line`` by other employees over 20 days from
         its date, in one INSERT: a big project's history, as sums see it."""

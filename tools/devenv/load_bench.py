@@ -9,6 +9,7 @@ request) and named by the statement PostgreSQL logged for them.
 """
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -20,14 +21,15 @@ from databases import copy_database, drop_database, say
 from odoo_runner import ADDON
 
 FLAVOURS = ("plain", "ours")
-# Odoo's retry of a request: "SerializationFailure, 4 tries left, try again…"
+# Odoo's retry of a request: "SERIALIZATION_FAILURE, 4 tries left, try again…"
 RETRY = re.compile(r"odoo\.service\.model: (\w+), (\d+ tries left|maximum number)")
-# PostgreSQL's errors of concurrency, then the statement it was running.
+# PostgreSQL's errors of concurrency (those Odoo retries), then the statement
+# the same backend ([pid]) was running.
 PG_ERROR = re.compile(
-    r"ERROR:\s+(could not serialize access|deadlock detected|canceling statement "
-    r"due to lock timeout)"
+    r"\[(\d+)\] ERROR:\s+(could not serialize access|deadlock detected|could not "
+    r"obtain lock|canceling statement due to lock timeout)"
 )
-PG_STATEMENT = re.compile(r"STATEMENT:\s+(.*)")
+PG_STATEMENT = re.compile(r"\[(\d+)\] STATEMENT:\s+(.*)")
 
 
 def database_name(flavour):
@@ -82,12 +84,13 @@ def _start_server(odoo, state, database, workers, port, log):
 
 
 def _stop_server(server):
+    """Stop Odoo, its workers and its gevent process (a session of their own)."""
     if server.poll() is None:
         server.send_signal(signal.SIGINT)
         try:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
 
 
@@ -107,11 +110,12 @@ def failing_statements(text):
     counts = {}
     lines = text.splitlines()
     for index, line in enumerate(lines):
-        if not PG_ERROR.search(line):
+        error = PG_ERROR.search(line)
+        if not error:
             continue
-        for offset, following in enumerate(lines[index + 1 : index + 6]):
+        for offset, following in enumerate(lines[index + 1 : index + 40]):
             found = PG_STATEMENT.search(following)
-            if found:
+            if found and found.group(1) == error.group(1):
                 # Odoo's statements span lines; PostgreSQL indents the rest.
                 start = index + 2 + offset
                 rest = []
@@ -119,7 +123,7 @@ def failing_statements(text):
                     if not more.startswith(("\t", " ")):
                         break
                     rest.append(more)
-                text = " ".join([found.group(1), *rest])
+                text = " ".join([found.group(2), *rest])
                 head = " ".join(text.split())[:90]
                 counts[head] = counts.get(head, 0) + 1
                 break
@@ -128,7 +132,7 @@ def failing_statements(text):
 
 def run_one(odoo, state, checkout, template, flavour, employees, workers, port):
     sys.path.insert(0, str(checkout / "bench"))
-    import load  # noqa: PLC0415  (bench/ is not a package of the tools)
+    import load  # bench/ is not a package of the tools
 
     database = database_name(flavour)
     copy_database(odoo, template, database)
@@ -144,9 +148,8 @@ def run_one(odoo, state, checkout, template, flavour, employees, workers, port):
         subcommand="shell",
     )
     data = json.loads(seeded.read_text())
-    say(
-        f"load: {flavour}, {employees} employees seeded ({time.monotonic() - started:.0f} s)"
-    )
+    elapsed = time.monotonic() - started
+    say(f"load: {flavour}, {employees} employees seeded ({elapsed:.0f} s)")
     cluster = odoo.server.private
     pg_log = cluster.log if cluster else None
     pg_offset = pg_log.stat().st_size if pg_log and pg_log.exists() else 0
@@ -174,26 +177,36 @@ def run_one(odoo, state, checkout, template, flavour, employees, workers, port):
         "retries": retries,
         "exhausted": exhausted,
         "statements": statements,
+        "in_flight": load.IN_FLIGHT,
     }
     week = result["week"]
     say(
-        f"load: {flavour}, {employees} employees: week {driven['walls']['week']:.1f} s, "
-        f"p95 {week['p95']:.2f} s, {week['failed']} failed, retries {retries}"
+        f"load: {flavour}, {employees} employees: week "
+        f"{driven['walls']['week']:.1f} s, p95 {_seconds(week, 'p95')} s, "
+        f"{week['failed']} failed, retries {retries}"
     )
     return result
 
 
 def _seconds(summary, key):
-    return f"{summary[key]:.2f}" if summary else "–"
+    return f"{summary[key]:.2f}" if summary and key in summary else "–"
 
 
 def report(results, command, workers):
-    lines = [
-        f"Load: `{' '.join(command)}` ({workers} workers, {20} requests in flight)",
-        "",
+    in_flight = next(
+        result["in_flight"]
+        for flavours in results.values()
+        for result in flavours.values()
+    )
+    header = (
         "| employees | flavour | week: wall | requests | failed | log median / p95 / "
         "max (s) | submit median / p95 (s) | serialization retries | approve / "
-        "invoice wall (s) | lines invoiced |",
+        "invoice wall (s) | lines invoiced |"
+    )
+    lines = [
+        f"Load: `{' '.join(command)}` ({workers} workers, {in_flight} in flight)",
+        "",
+        header,
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for employees, flavours in results.items():
