@@ -69,8 +69,8 @@ def main(argv):
         "--repeat",
         type=int,
         default=3,
-        help="runs of each size and database; the report gives the median of each "
-        "phase (default 3)",
+        help="runs of each size and database (with --load: of each number of "
+        "employees and flavour); the report gives the medians (default 3)",
     )
     bench.add_argument(
         "--load",
