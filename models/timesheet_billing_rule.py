@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
-from odoo.tools import float_compare, float_round
+from odoo.tools import SQL, float_compare, float_round
 
 RULE_TYPES = [
     ("line_hours", "Hours per line"),
@@ -473,20 +473,24 @@ class _Context:
     def daily_totals(self):
         """Hours per (employee, day), all lines of those days included."""
         if self._daily is None:
-            groups = (
-                self.env["account.analytic.line"]
-                .sudo()
-                ._read_group(
-                    [
-                        ("project_id", "!=", False),
-                        ("employee_id", "in", self.lines.employee_id.ids),
-                        ("date", "in", list(set(self.lines.mapped("date")))),
-                    ],
-                    ["employee_id", "date:day"],
-                    ["unit_amount:sum"],
+            Line = self.env["account.analytic.line"]
+            Line.flush_model(["project_id", "employee_id", "date", "unit_amount"])
+            # SQL, not _read_group(): read on every entry, the ORM's grouping
+            # machinery costs more than the query.
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT employee_id, date, SUM(unit_amount)
+                      FROM account_analytic_line
+                     WHERE project_id IS NOT NULL
+                       AND employee_id = ANY(%s) AND date = ANY(%s)
+                     GROUP BY employee_id, date
+                    """,
+                    self.lines.employee_id.ids,
+                    sorted(set(self.lines.mapped("date"))),
                 )
             )
-            self._daily = {(employee.id, day): hours for employee, day, hours in groups}
+            self._daily = {(employee, day): hours for employee, day, hours in rows}
         return self._daily
 
     def budget_overruns(self):
@@ -498,7 +502,6 @@ class _Context:
         return self._budget
 
     def _compute_budget_overruns(self):
-        Line = self.env["account.analytic.line"].sudo()
         lines = self.lines.sudo()
         projects = lines.project_id.filtered(
             lambda project: project.budget_hours or project.budget_amount
@@ -513,37 +516,84 @@ class _Context:
         # submitted) are measured against what is left, in date order, so a
         # back-dated line takes the overflow itself.
         lines = lines.filtered(lambda line: line.billing_state in BUDGET_OPEN_STATES)
-        before = [("id", "not in", lines.ids)]
-        billable = [*before, ("is_billable", "=", True)]
         used = defaultdict(float)
-        # One grouped read per kind of budget, never the lines themselves.
-        for project, currency, is_billable, hours, over, amount in Line._read_group(
-            [*before, ("project_id", "in", projects.ids)],
-            ["project_id", "bill_currency_id", "is_billable"],
-            ["unit_amount:sum", "budget_overflow_hours:sum", "bill_amount:sum"],
+        for kind, record_id, currency_id, hours, over, amount in self._budget_sums(
+            projects, contracts, lines
         ):
-            # Billed up to the budget: hours already kept out of billing do
-            # not use it (else a line rechecked after others would be cut
-            # again for hours they already gave up).
-            used["project_hours", project.id] += (
-                hours - over if project.budget_policy == "overflow" else hours
-            )
-            if is_billable and currency == project.currency_id:
-                used["project_amount", project.id] += amount
-        for contract, currency, hours, amount in Line._read_group(
-            [*billable, ("contract_id", "in", contracts.ids)],
-            ["contract_id", "bill_currency_id"],
-            ["billable_hours:sum", "bill_amount:sum"],
-        ):
-            used["contract_hours", contract.id] += hours
-            if currency == contract.currency_id:
-                used["contract_amount", contract.id] = amount
+            if kind == "project":
+                project = projects.browse(record_id)
+                # Billed up to the budget: hours already kept out of billing
+                # do not use it (else a line rechecked after others would be
+                # cut again for hours they already gave up).
+                used["project_hours", record_id] += (
+                    hours - over if project.budget_policy == "overflow" else hours
+                )
+                if currency_id == project.currency_id.id:
+                    used["project_amount", record_id] += amount
+            else:
+                contract = contracts.browse(record_id)
+                used["contract_hours", record_id] += hours
+                if currency_id == contract.currency_id.id:
+                    used["contract_amount", record_id] += amount
         overruns = {}
         for line in lines.sorted(lambda line: (line.date, line.id)):
             overrun = self._line_overrun(line, used)
             if overrun:
                 overruns[line] = overrun
         return overruns
+
+    def _budget_sums(self, projects, contracts, checked):
+        """What the lines other than ``checked`` use of the budgets, in one
+        grouped statement (never the lines themselves): rows ``(kind, id,
+        currency id, hours, hours over budget, billable amount)``; a project
+        counts hours worked and the billable amount, a contract the billable
+        hours and amount."""
+        Line = self.env["account.analytic.line"]
+        Line.flush_model(
+            [
+                "project_id",
+                "contract_id",
+                "bill_currency_id",
+                "is_billable",
+                "unit_amount",
+                "budget_overflow_hours",
+                "bill_amount",
+                "billable_hours",
+            ]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT 'project', project_id, bill_currency_id,
+                       SUM(unit_amount), SUM(budget_overflow_hours),
+                       SUM(bill_amount) FILTER (WHERE is_billable)
+                  FROM account_analytic_line
+                 WHERE project_id = ANY(%(projects)s) AND id != ALL(%(checked)s)
+                 GROUP BY project_id, bill_currency_id
+                 UNION ALL
+                SELECT 'contract', contract_id, bill_currency_id,
+                       SUM(billable_hours), 0, SUM(bill_amount)
+                  FROM account_analytic_line
+                 WHERE contract_id = ANY(%(contracts)s) AND id != ALL(%(checked)s)
+                   AND is_billable
+                 GROUP BY contract_id, bill_currency_id
+                """,
+                projects=projects.ids,
+                contracts=contracts.ids,
+                checked=checked.ids,
+            )
+        )
+        return [
+            (
+                kind,
+                record_id,
+                currency_id,
+                hours or 0.0,
+                over or 0.0,
+                float(amount or 0),
+            )
+            for kind, record_id, currency_id, hours, over, amount in rows
+        ]
 
     def _line_overrun(self, line, used):
         """Count ``line`` in ``used``; return its first overrun, if any."""
