@@ -31,6 +31,7 @@ PROJECTS = 4
 DAYS = 5
 HOURS = 8.0
 IN_FLIGHT = 20
+WARM_UP = 2 * IN_FLIGHT  # untimed entries before the morning
 # A budget and a cap each employee's share of the week goes over, so that
 # entries are checked against them and the last hours of the week are kept
 # out of billing.
@@ -82,6 +83,9 @@ def seed(env, flavour, employees, out):
     employee_users = users(
         "employee", employees, ["hr_timesheet.group_hr_timesheet_user"]
     )
+    warm_user, warm_key = users("warmup", 1, ["hr_timesheet.group_hr_timesheet_user"])[
+        0
+    ]
     lead_users = users("lead", PROJECTS, ["hr_timesheet.group_hr_timesheet_approver"])
     accountant_groups = ["account.group_account_invoice"]
     accountant_users = users("accountant", 2, accountant_groups)
@@ -113,6 +117,20 @@ def seed(env, flavour, employees, out):
                 "tz": "UTC",
             }
             for user, _key in employee_users
+        ]
+    )
+    # Warming the workers up: an employee and a project (no budget) of their own.
+    warm_project = env["project.project"].create(
+        {"name": "Load warm-up", "allow_timesheets": True}
+    )
+    warm_employee = env["hr.employee"].create(
+        {"name": warm_user.name, "user_id": warm_user.id, "company_id": company.id}
+    )
+    # a task per request: requests on one task collide on its totals (Odoo's)
+    warm_tasks = env["project.task"].create(
+        [
+            {"name": f"Warm-up {index}", "project_id": warm_project.id}
+            for index in range(WARM_UP)
         ]
     )
     tasks = env["project.task"].create(
@@ -165,6 +183,13 @@ def seed(env, flavour, employees, out):
                 employee_users, hr_employees, tasks, strict=True
             )
         ],
+        "warmup": {
+            "uid": warm_user.id,
+            "key": warm_key,
+            "employee": warm_employee.id,
+            "project": warm_project.id,
+            "tasks": warm_tasks.ids,
+        },
         "leads": [
             {"uid": user.id, "key": key, "project": project.id}
             for (user, key), project in zip(lead_users, projects, strict=True)
@@ -281,11 +306,40 @@ def _phase(client, name, jobs, workers):
     return name, time.perf_counter() - started
 
 
+def _warm_up(url, database, data, monday):
+    """Untimed entries of an employee of their own, as many at once as the
+    clients will send: every worker has served entries before the morning
+    (a server runs all day; its first requests would measure its start)."""
+    client = Client(url, database)
+    person = data["warmup"]
+
+    def entry(task):
+        values = {
+            "name": "Warm-up",
+            "project_id": person["project"],
+            "task_id": task,
+            "date": monday.isoformat(),
+            "unit_amount": 0.25,
+        }
+        client.call("warm-up", person, "account.analytic.line", "create", values)
+
+    _phase(
+        client,
+        "warm-up",
+        [lambda task=task: entry(task) for task in person["tasks"]],
+        IN_FLIGHT,
+    )
+    failed = [error for _kind, _seconds, error in client.calls if error]
+    if failed:
+        raise RuntimeError(f"the warm-up failed: {failed[0]}")
+
+
 def drive(url, database, data):
     """Run the morning; return each phase's wall time and the timed calls."""
     client = Client(url, database)
     monday = date.fromisoformat(data["monday"])
     ours = data["flavour"] == "ours"
+    _warm_up(url, database, data, monday)
     walls = dict(
         [
             _phase(
