@@ -389,10 +389,19 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
     def _get_my_week_to_submit(self, start):
         """The current user's draft lines that Submit My Week submits, of the
         week that starts on ``start``."""
+        # The user's employees (of every company), read once: a domain
+        # through employee_id.user_id would join the employees under their
+        # record rules in the search of the lines.
+        employees = (
+            self.env["hr.employee"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("user_id", "=", self.env.uid)])
+        )
         return self.search(
             [
                 *self._get_submittable_domain(),
-                ("employee_id.user_id", "=", self.env.uid),
+                ("employee_id", "in", employees.ids),
                 ("billing_state", "=", "draft"),
                 ("date", ">=", start),
                 ("date", "<=", start + timedelta(days=6)),

@@ -112,11 +112,20 @@ class TimesheetBillingWeek(models.Model):
         known = {(week.employee_id.id, week.date_start): week for week in weeks}
         missing = [key for key in keys if key[:2] not in known]
         if missing:
-            created = self.sudo().create(
-                [
-                    {"employee_id": employee, "date_start": day, "company_id": company}
-                    for employee, day, company in missing
-                ]
+            # no "created" message: the approval log tells the week's history
+            created = (
+                self.sudo()
+                .with_context(mail_create_nolog=True)
+                .create(
+                    [
+                        {
+                            "employee_id": employee,
+                            "date_start": day,
+                            "company_id": company,
+                        }
+                        for employee, day, company in missing
+                    ]
+                )
             )
             known.update(
                 {(week.employee_id.id, week.date_start): week for week in created}
