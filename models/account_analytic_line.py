@@ -717,14 +717,16 @@ class AccountAnalyticLine(models.Model):
         result = super().write(vals)
         if hours_changed:
             self._record_hours_change(own_before & self._own_lines())
-        left.exists()._apply_logging_rules(blocking=False)
         if self._get_rule_checked_fields() & set(vals):
             # A pending line whose hours, date, project or task an approver
             # changes is checked as a draft is; a new description is not.
             audited = set(self._get_pending_audited_fields()) & set(vals)
             self._apply_logging_rules(
-                blocking_states=OPEN_STATES if audited else DRAFT_STATES
+                blocking_states=OPEN_STATES if audited else DRAFT_STATES,
+                also=left.exists(),
             )
+        else:
+            left.exists()._apply_logging_rules(blocking=False)
         if pending_changes:
             self._log_pending_changes(pending_changes)
             self._send_back_to_lead(pending_changes)
@@ -1220,7 +1222,9 @@ class AccountAnalyticLine(models.Model):
             scope |= self.sudo().search(domain)
         return scope
 
-    def _apply_logging_rules(self, blocking=True, blocking_states=DRAFT_STATES):
+    def _apply_logging_rules(
+        self, blocking=True, blocking_states=DRAFT_STATES, also=None
+    ):
         """Check these lines against the logging rules: refuse the whole batch
         when one of them in ``blocking_states`` breaks a blocking rule, else
         record the warnings on them and on their employees' other lines of
@@ -1228,9 +1232,11 @@ class AccountAnalyticLine(models.Model):
         only up to the budget where the policy says so. Only the lines of the
         batch's employees are written; budgets are read as sums."""
         timesheets = self.filtered("project_id")
-        if not timesheets:
+        # ``also``: lines rechecked in the same pass, never refused (those a
+        # moved line left)
+        scope = timesheets._get_rule_scope() | (also or self.browse()).sudo()
+        if not scope:
             return
-        scope = timesheets._get_rule_scope()
         violations, overflows = self.env["timesheet.billing.rule"]._evaluate(scope)
         if blocking:
             # Lines past draft were checked when submitted; changing their

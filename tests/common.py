@@ -1,8 +1,18 @@
+from contextlib import closing
 from datetime import date
 
+from odoo import sql_db
 from odoo.tests import new_test_user
 
 from odoo.addons.base.tests.common import BaseCommon
+
+
+class CommittedConnections:
+    """For tests of concurrent requests: connections of their own to the
+    test's database, whose commits the other connections see."""
+
+    def _connection(self):
+        return closing(sql_db.db_connect(self.env.cr.dbname).cursor())
 
 
 class TimesheetBillingCommon(BaseCommon):

@@ -1,14 +1,13 @@
 import uuid
-from contextlib import closing
 from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import SUPERUSER_ID, api, sql_db
+from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
-from .common import TimesheetBillingSetupCommon
+from .common import CommittedConnections, TimesheetBillingSetupCommon
 
 
 @tagged("post_install", "-at_install")
@@ -225,7 +224,7 @@ class TestEntryWritesOwnLines(TimesheetBillingSetupCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestEntriesAtOnce(TransactionCase):
+class TestEntriesAtOnce(CommittedConnections, TransactionCase):
     """Two employees log time on one project with a budget and a contract cap
     at the same moment, on two real database connections (each a request of
     Odoo's server): both commit, neither waits for the other's rows.
@@ -234,9 +233,6 @@ class TestEntriesAtOnce(TransactionCase):
     rechecked the whole project would flag it from both connections, the
     second waiting for the first's row lock, then failing to serialize.
     """
-
-    def _connection(self):
-        return closing(sql_db.db_connect(self.env.cr.dbname).cursor())
 
     def setUp(self):
         super().setUp()

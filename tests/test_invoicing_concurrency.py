@@ -1,22 +1,20 @@
-from contextlib import closing
 from datetime import date
 
-from odoo import SUPERUSER_ID, api, sql_db
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
+from .common import CommittedConnections
+
 
 @tagged("post_install", "-at_install")
-class TestInvoicingConcurrency(TransactionCase):
+class TestInvoicingConcurrency(CommittedConnections, TransactionCase):
     """Two invoicing runs at once, on two real database connections: the lines
     one run holds are skipped by the other, never put on two invoices.
 
     The timesheets must be committed for the second connection to see them;
     they are created, then removed, on connections of their own.
     """
-
-    def _connection(self):
-        return closing(sql_db.db_connect(self.env.cr.dbname).cursor())
 
     def setUp(self):
         super().setUp()
