@@ -6,9 +6,14 @@ from odoo.osv import expression
 from odoo.tools import SQL, float_compare
 from odoo.tools.sql import create_index
 
-from .billing_states import DRAFT_STATES, LOCKED_STATES, OPEN_STATES, PENDING_STATES
+from .billing_states import (
+    BUDGET_OPEN_STATES,
+    DRAFT_STATES,
+    LOCKED_STATES,
+    OPEN_STATES,
+    PENDING_STATES,
+)
 from .billing_write_policy import WRITE_POLICY, addon_fields
-from .timesheet_billing_rule import BUDGET_OPEN_STATES
 
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
 # Who reads the billing ledger: approvers, accountants, billing managers.

@@ -10,3 +10,5 @@ OPEN_STATES = DRAFT_STATES + PENDING_STATES
 LOCKED_STATES = ("approved", "invoiced")
 # worth money not billed yet: pending, or approved and not invoiced
 UNBILLED_STATES = PENDING_STATES + ("approved",)
+# the lines a budget's re-evaluation may change (their billable hours)
+BUDGET_OPEN_STATES = ("draft", "submitted")

@@ -279,11 +279,18 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                         lines=others._describe(),
                     )
                 )
-        lines._check_submittable()
-        lines._transition(
-            "submitted", vals={"rejection_reason": False, "submitted_by_id": user.id}
+        return lines._submit()
+
+    def _submit(self):
+        """Submit these draft lines, which the user may submit (checked by the
+        caller): the logging rules, the state, the approvers' activities. The
+        step both submissions share (hook)."""
+        self._check_submittable()
+        self._transition(
+            "submitted",
+            vals={"rejection_reason": False, "submitted_by_id": self.env.uid},
         )
-        lines._notify_approvers()
+        self._notify_approvers()
         return True
 
     def action_approve(self):
@@ -380,7 +387,9 @@ class TimesheetBillingApprovalMixin(models.AbstractModel):
                     start=start,
                 )
             )
-        lines.action_submit()
+        # Found as the user, among their own draft lines with a project: what
+        # action_submit() would check again, a query each.
+        lines._submit()
         return len(lines)
 
     # ------------------------------------------------------------ helpers

@@ -3,7 +3,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, float_compare, float_round
+from odoo.tools import float_compare, float_round
+
+from .timesheet_billing_rule_context import ONE_DAY, RuleContext
 
 RULE_TYPES = [
     ("line_hours", "Hours per line"),
@@ -211,7 +213,7 @@ class TimesheetBillingRule(models.Model):
         for line, rules in self._rules_for(lines).items():
             for rule in rules:
                 line_ids[rule].append(line.id)
-        context = _Context(self.env, lines)
+        context = RuleContext(self.env, lines)
         for rule, ids in line_ids.items():
             applied_to = lines.browse(ids)
             checker = getattr(rule, f"_check_{rule.rule_type}")
@@ -293,12 +295,20 @@ class TimesheetBillingRule(models.Model):
                 None,
             )
             for line in lines
-            if line.date > context.employee_today(line.employee_id)
+            # before UTC's today, a date is in no one's future: the employee's
+            # timezone is read only for the dates that may be
+            if line.date >= context.utc_today
+            and line.date > context.employee_today(line.employee_id)
         }
 
     def _check_max_age(self, lines, context):
         result = {}
+        # a date from the latest oldest date allowed anywhere on is recent
+        # enough whatever the employee's timezone (not read for it)
+        recent = context.utc_today + ONE_DAY - timedelta(days=self.days)
         for line in lines:
+            if line.date >= recent:
+                continue
             oldest = context.employee_today(line.employee_id) - timedelta(
                 days=self.days
             )
@@ -443,242 +453,5 @@ class TimesheetBillingRule(models.Model):
         )
 
 
-# The lines a budget's re-evaluation may change.
-BUDGET_OPEN_STATES = ("draft", "submitted")
-
-
 def _hours(value):
     return f"{value:g}"
-
-
-class _Context:
-    """What several rules need about a batch of lines, read once."""
-
-    def __init__(self, env, lines):
-        self.env = env
-        self.lines = lines
-        self._today = {}
-        self._daily = None
-        self._budget = None
-
-    def employee_today(self, employee):
-        """Today in the employee's timezone (the company's when none)."""
-        tz = employee.sudo().tz or self.env.user.tz or "UTC"
-        if tz not in self._today:
-            self._today[tz] = fields.Date.context_today(
-                self.env["account.analytic.line"].with_context(tz=tz)
-            )
-        return self._today[tz]
-
-    def daily_totals(self):
-        """Hours per (employee, day), all lines of those days included."""
-        if self._daily is None:
-            Line = self.env["account.analytic.line"]
-            Line.flush_model(["project_id", "employee_id", "date", "unit_amount"])
-            # SQL, not _read_group(): read on every entry, the ORM's grouping
-            # machinery costs more than the query.
-            rows = self.env.execute_query(
-                SQL(
-                    """
-                    SELECT employee_id, date, SUM(unit_amount)
-                      FROM account_analytic_line
-                     WHERE project_id IS NOT NULL
-                       AND employee_id = ANY(%s) AND date = ANY(%s)
-                     GROUP BY employee_id, date
-                    """,
-                    self.lines.employee_id.ids,
-                    sorted(set(self.lines.mapped("date"))),
-                )
-            )
-            self._daily = {(employee, day): hours for employee, day, hours in rows}
-        return self._daily
-
-    def budget_overruns(self):
-        """``{line: (message, policy, overflow_hours)}`` for lines that go over
-        a project budget or a contract cap, taking the batch's lines in date
-        order after those already logged."""
-        if self._budget is None:
-            self._budget = self._compute_budget_overruns()
-        return self._budget
-
-    def _compute_budget_overruns(self):
-        lines = self.lines.sudo()
-        projects = lines.project_id.filtered(
-            lambda project: project.budget_hours or project.budget_amount
-        )
-        contracts = lines.contract_id.filtered(
-            lambda contract: contract.cap_hours or contract.cap_amount
-        )
-        if not projects and not contracts:
-            return {}
-        # Lines past approval keep the billable hours they were approved
-        # with: they use the budget first, and only lines still open (draft,
-        # submitted) are measured against what is left, in date order, so a
-        # back-dated line takes the overflow itself.
-        lines = lines.filtered(lambda line: line.billing_state in BUDGET_OPEN_STATES)
-        used = defaultdict(float)
-        for kind, record_id, currency_id, hours, over, amount in self._budget_sums(
-            projects, contracts, lines
-        ):
-            if kind == "project":
-                project = projects.browse(record_id)
-                # Billed up to the budget: hours already kept out of billing
-                # do not use it (else a line rechecked after others would be
-                # cut again for hours they already gave up).
-                used["project_hours", record_id] += (
-                    hours - over if project.budget_policy == "overflow" else hours
-                )
-                if currency_id == project.currency_id.id:
-                    used["project_amount", record_id] += amount
-            else:
-                contract = contracts.browse(record_id)
-                used["contract_hours", record_id] += hours
-                if currency_id == contract.currency_id.id:
-                    used["contract_amount", record_id] += amount
-        overruns = {}
-        for line in lines.sorted(lambda line: (line.date, line.id)):
-            overrun = self._line_overrun(line, used)
-            if overrun:
-                overruns[line] = overrun
-        return overruns
-
-    def _budget_sums(self, projects, contracts, checked):
-        """What the lines other than ``checked`` use of the budgets, in one
-        grouped statement (never the lines themselves): rows ``(kind, id,
-        currency id, hours, hours over budget, billable amount)``; a project
-        counts hours worked and the billable amount, a contract the billable
-        hours and amount."""
-        Line = self.env["account.analytic.line"]
-        Line.flush_model(
-            [
-                "project_id",
-                "contract_id",
-                "bill_currency_id",
-                "is_billable",
-                "unit_amount",
-                "budget_overflow_hours",
-                "bill_amount",
-                "billable_hours",
-            ]
-        )
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT 'project', project_id, bill_currency_id,
-                       SUM(unit_amount), SUM(budget_overflow_hours),
-                       SUM(bill_amount) FILTER (WHERE is_billable)
-                  FROM account_analytic_line
-                 WHERE project_id = ANY(%(projects)s) AND id != ALL(%(checked)s)
-                 GROUP BY project_id, bill_currency_id
-                 UNION ALL
-                SELECT 'contract', contract_id, bill_currency_id,
-                       SUM(billable_hours), 0, SUM(bill_amount)
-                  FROM account_analytic_line
-                 WHERE contract_id = ANY(%(contracts)s) AND id != ALL(%(checked)s)
-                   AND is_billable
-                 GROUP BY contract_id, bill_currency_id
-                """,
-                projects=projects.ids,
-                contracts=contracts.ids,
-                checked=checked.ids,
-            )
-        )
-        return [
-            (
-                kind,
-                record_id,
-                currency_id,
-                hours or 0.0,
-                over or 0.0,
-                float(amount or 0),
-            )
-            for kind, record_id, currency_id, hours, over, amount in rows
-        ]
-
-    def _line_overrun(self, line, used):
-        """Count ``line`` in ``used``; return its first overrun, if any."""
-        env = self.env
-        project, contract = line.project_id, line.contract_id
-        # Counted before any overflow taken out of billing, which is
-        # recomputed here from scratch.
-        rate = line.bill_rate if line.is_billable else 0.0
-        hours = line.billable_hours + line.budget_overflow_hours
-        hours = hours if line.is_billable else 0.0
-        amount = line.bill_currency_id.round(hours * rate) if rate else 0.0
-        checks = []
-        if project.budget_hours:
-            checks.append(
-                (
-                    "project_hours",
-                    project,
-                    project.budget_hours,
-                    line.unit_amount,
-                    env._(
-                        "the project's budget of %(limit)s h is exceeded "
-                        "(%(total)s h logged)"
-                    ),
-                    project.budget_policy,
-                    1.0,
-                )
-            )
-        if project.budget_amount and line.bill_currency_id == project.currency_id:
-            checks.append(
-                (
-                    "project_amount",
-                    project,
-                    project.budget_amount,
-                    amount,
-                    env._(
-                        "the project's budget of %(limit)s is exceeded "
-                        "(%(total)s billable)"
-                    ),
-                    project.budget_policy,
-                    rate,
-                )
-            )
-        if contract.cap_hours:
-            checks.append(
-                (
-                    "contract_hours",
-                    contract,
-                    contract.cap_hours,
-                    hours,
-                    env._(
-                        "the contract's cap of %(limit)s h is exceeded "
-                        "(%(total)s h billable)"
-                    ),
-                    contract.budget_policy,
-                    1.0,
-                )
-            )
-        if contract.cap_amount and line.bill_currency_id == contract.currency_id:
-            checks.append(
-                (
-                    "contract_amount",
-                    contract,
-                    contract.cap_amount,
-                    amount,
-                    env._(
-                        "the contract's cap of %(limit)s is exceeded "
-                        "(%(total)s billable)"
-                    ),
-                    contract.budget_policy,
-                    rate,
-                )
-            )
-        found = None
-        for kind, record, limit, value, text, policy, per_hour in checks:
-            total = used[kind, record.id] + value
-            used[kind, record.id] = total
-            if found or float_compare(total, limit, 2) <= 0:
-                continue
-            over = min(value, total - limit)
-            # Hours over the budget, for an overflow policy: amounts are turned
-            # back into hours at the line's rate.
-            overflow_hours = over / per_hour if per_hour else 0.0
-            found = (
-                text % {"limit": f"{limit:g}", "total": f"{total:g}"},
-                policy,
-                min(overflow_hours, line.billable_hours),
-            )
-        return found

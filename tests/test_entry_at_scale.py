@@ -1,4 +1,5 @@
 import uuid
+from contextlib import contextmanager
 from datetime import date
 
 from freezegun import freeze_time
@@ -165,6 +166,48 @@ class TestEntryWritesOwnLines(TimesheetBillingSetupCommon):
         over = self.own_line(self.timesheet_user, 3.0, date(2026, 3, 3))  # 11 h
         self.assertTrue(self.project_acme.is_over_budget)
         self.assertFalse(over.rule_warning)
+
+    def test_an_entry_counts_the_unsaved_change_of_another_line(self):
+        """Project budget of 10 h billed up to it (no cap). Bob's 4 h line
+        becomes 9 h in this transaction, not written to the database yet
+        when Ann logs 3 h: her entry counts Bob's 9 h (2 h of hers over),
+        not the 4 h the table still holds."""
+        self.contract.cap_hours = 0.0
+        self.project_acme.budget_policy = "overflow"
+        bobs = self.own_line(self.bob_user, 4.0, date(2026, 3, 2))
+        self.env.flush_all()
+        bobs.with_user(self.bob_user).unit_amount = 9.0
+        cache = self.env.cache
+        self.assertTrue(cache.has_dirty_fields(bobs, [bobs._fields["unit_amount"]]))
+        anns = self.own_line(self.timesheet_user, 3.0, date(2026, 3, 3))
+        self.assertEqual(anns.budget_overflow_hours, 2.0)
+        self.assertEqual(anns.billable_hours, 1.0)
+        self.assertEqual(bobs.budget_overflow_hours, 0.0)
+
+    @contextmanager
+    def _statements(self):
+        statements = []
+        yield from self._patchExecute(statements, flush=True)
+
+    def test_an_entry_writes_its_new_line_once(self):
+        """The rules read the new line from memory: its computed columns and
+        warnings reach the table in one UPDATE after the INSERT (a flush
+        before the sums would write it twice)."""
+        self.own_line(self.timesheet_user, 0.25, date(2026, 3, 3))
+        self.env.flush_all()
+        with self._statements() as statements:
+            line = self.own_line(self.bob_user, 6.0, date(2026, 3, 3))
+            line.invalidate_recordset()
+        writes = [
+            statement.split("(")[0].split(" SET")[0].strip()
+            for statement in statements
+            if '"account_analytic_line"' in statement.split("(")[0]
+            and statement.lstrip().startswith(("INSERT", "UPDATE"))
+        ]
+        self.assertEqual(
+            writes,
+            ['INSERT INTO "account_analytic_line"', 'UPDATE "account_analytic_line"'],
+        )
 
     def _insert_copies(self, line, count):
         """``count`` copies of ``line`` by other employees over 20 days from

@@ -139,6 +139,15 @@ class TestLoggingRules(TimesheetBillingSetupCommon):
             )
         with freeze_time("2026-03-10 13:30:00"):  # Brisbane: 03-10 23:30
             self.assertRefused("today is 2026-03-10", hours=1, day=date(2026, 3, 11))
+        # UTC's today is still tomorrow in Honolulu early in the UTC day
+        with freeze_time("2026-03-10 05:00:00"):  # Honolulu: 03-09 19:00
+            self.assertRefused(
+                "today is 2026-03-09 for the employee",
+                hours=1,
+                day=date(2026, 3, 10),
+                employee=self.bob,
+            )
+            self.assertClean(self.log(1, day=date(2026, 3, 9), employee=self.bob))
 
     def test_lock_date(self):
         self.company.timesheet_lock_date = date(2026, 2, 28)
@@ -167,6 +176,14 @@ class TestLoggingRules(TimesheetBillingSetupCommon):
             self.assertFlagged(self.log(1, day=date(2026, 3, 3)), "2026-03-04")
             rule.severity = "block"
             self.assertRefused("older than 7 days", hours=1, day=date(2026, 3, 3))
+        rule.severity = "warn"
+        self.bob.tz = "Pacific/Honolulu"
+        with freeze_time("2026-03-10 05:00:00"):  # Honolulu: 03-09, oldest 03-02
+            self.assertClean(self.log(1, day=date(2026, 3, 2), employee=self.bob))
+            self.assertFlagged(
+                self.log(1, day=date(2026, 3, 1), employee=self.bob),
+                "oldest date allowed: 2026-03-02",
+            )
 
     def test_task_and_description_required(self):
         task = self.env["project.task"].create(
