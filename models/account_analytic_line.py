@@ -1242,7 +1242,16 @@ class AccountAnalyticLine(models.Model):
         scope = timesheets._get_rule_scope() | (also or self.browse()).sudo()
         if not scope:
             return
-        violations, overflows = self.env["timesheet.billing.rule"]._evaluate(scope)
+        # The scope holds every line of the batch's employees on the batch's
+        # days (_get_same_day_domain()): their totals are summed from it.
+        whole_days = {
+            (employee, day)
+            for employee in timesheets.employee_id.ids
+            for day in timesheets.mapped("date")
+        }
+        violations, overflows = self.env["timesheet.billing.rule"]._evaluate(
+            scope, whole_days=whole_days
+        )
         if blocking:
             # Lines past draft were checked when submitted; changing their
             # description must not trip a rule about their date.

@@ -194,8 +194,12 @@ class TimesheetBillingRule(models.Model):
         return applicable
 
     @api.model
-    def _evaluate(self, lines):
+    def _evaluate(self, lines, whole_days=()):
         """Check ``lines`` against the rules that apply to them.
+
+        ``whole_days``: the ``(employee id, date)`` whose lines are all among
+        ``lines``; when every line's day is one, the day's totals are summed
+        from them (not read again).
 
         :return: ``(violations, overflows)``: ``{line: [(rule, message,
             severity), ...]}`` for lines that break a rule, and ``{line:
@@ -204,6 +208,7 @@ class TimesheetBillingRule(models.Model):
             lines.
         """
         lines = lines.filtered("project_id")
+        logged = lines  # time other apps manage counts in the day's totals
         lines -= lines._managed_elsewhere()
         violations = defaultdict(list)
         overflows = {}
@@ -213,7 +218,7 @@ class TimesheetBillingRule(models.Model):
         for line, rules in self._rules_for(lines).items():
             for rule in rules:
                 line_ids[rule].append(line.id)
-        context = RuleContext(self.env, lines)
+        context = RuleContext(self.env, lines, logged, whole_days)
         for rule, ids in line_ids.items():
             applied_to = lines.browse(ids)
             checker = getattr(rule, f"_check_{rule.rule_type}")

@@ -35,9 +35,13 @@ ONE_DAY = timedelta(days=1)
 class RuleContext:
     """What several rules need about a batch of lines, read once."""
 
-    def __init__(self, env, lines):
+    def __init__(self, env, lines, logged=None, whole_days=()):
         self.env = env
         self.lines = lines
+        # ``logged``: the lines, with those other apps manage; all the lines
+        # of the days ``whole_days`` are among them (an entry's recheck)
+        self.logged = logged
+        self.whole_days = frozenset(whole_days)
         self._today = {}
         self._daily = None
         self._budget = None
@@ -69,6 +73,13 @@ class RuleContext:
 
     def daily_totals(self):
         """Hours per (employee, day), all lines of those days included."""
+        days = {(line.employee_id.id, line.date) for line in self.lines}
+        if self._daily is None and days <= self.whole_days:
+            daily = defaultdict(float)
+            for line in self.logged:
+                if (line.employee_id.id, line.date) in days:
+                    daily[line.employee_id.id, line.date] += line.unit_amount
+            self._daily = dict(daily)
         if self._daily is None:
             employees = set(self.lines.employee_id.ids)
             days = set(self.lines.mapped("date"))

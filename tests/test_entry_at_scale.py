@@ -145,6 +145,29 @@ class TestEntryWritesOwnLines(TimesheetBillingSetupCommon):
         self.assertFalse(stays.rule_warning)
         self.assertFalse(moves.rule_warning)
 
+    def test_a_recheck_of_a_later_day_counts_its_whole_day(self):
+        """10 h a day at most. On Thursday Ann logs 6 h on Acme ERP (with a
+        budget) and 5 h on Acme Support: both flagged. A back-dated hour on
+        Acme ERP rechecks her Thursday line of the budget, with its whole day
+        (11 h), not only the lines of the budget."""
+        self.contract.cap_hours = 0.0
+        thursday = date(2026, 3, 5)
+        erp = self.own_line(self.timesheet_user, 6.0, thursday)
+        support = self.env["account.analytic.line"].with_user(self.timesheet_user)
+        support = support.create(
+            {
+                "name": "Support",
+                "project_id": self.project_acme_support.id,
+                "date": thursday,
+                "unit_amount": 5.0,
+            }
+        )
+        for line in erp | support:
+            self.assertIn("Ann Example logged 11 h on 2026-03-05", line.rule_warning)
+        monday = self.own_line(self.timesheet_user, 1.0, date(2026, 3, 2))
+        self.assertFalse(monday.rule_warning)
+        self.assertIn("Ann Example logged 11 h on 2026-03-05", erp.rule_warning)
+
     def test_a_budget_rule_of_other_projects_flags_none_here(self):
         """The budget rule applies to Acme Support only: Acme ERP's overrun is
         not flagged by it."""
