@@ -34,8 +34,13 @@ class TimesheetBillingApprovalLog(models.Model):
         ondelete="cascade",
         readonly=True,
     )
-    employee_id = fields.Many2one(related="week_id.employee_id", store=True)
-    company_id = fields.Many2one(related="week_id.company_id", store=True)
+    # computed before the INSERT: a new log is written once
+    employee_id = fields.Many2one(
+        related="week_id.employee_id", store=True, precompute=True
+    )
+    company_id = fields.Many2one(
+        related="week_id.company_id", store=True, precompute=True
+    )
     user_id = fields.Many2one(
         comodel_name="res.users",
         string="By",

@@ -22,12 +22,15 @@ class TimesheetBillingWeek(models.Model):
         readonly=True,
         ondelete="cascade",
     )
-    user_id = fields.Many2one(related="employee_id.user_id", store=True)
+    # computed before the INSERT: a new week is written once
+    user_id = fields.Many2one(
+        related="employee_id.user_id", store=True, precompute=True
+    )
     company_id = fields.Many2one(
         comodel_name="res.company", required=True, index=True, readonly=True
     )
     date_start = fields.Date(string="Week of", required=True, readonly=True)
-    date_end = fields.Date(compute="_compute_date_end", store=True)
+    date_end = fields.Date(compute="_compute_date_end", store=True, precompute=True)
     line_ids = fields.One2many(
         comodel_name="account.analytic.line",
         inverse_name="week_id",

@@ -232,6 +232,36 @@ class TestEntryWritesOwnLines(TimesheetBillingSetupCommon):
             ['INSERT INTO "account_analytic_line"', 'UPDATE "account_analytic_line"'],
         )
 
+    def test_submit_my_week_writes_its_week_and_log_once(self):
+        """Submitting creates the week and its log with their computed
+        columns (end of the week, employee's user, company): an INSERT each,
+        no UPDATE after."""
+        self.own_line(self.timesheet_user, 8.0, date(2026, 3, 2))
+        self.env.flush_all()
+        with self._statements() as statements:
+            Line = self.env["account.analytic.line"].with_user(self.timesheet_user)
+            self.assertEqual(Line.action_submit_my_week("2026-03-04"), 1)
+        written = [
+            statement.split("(")[0].split(" SET")[0].strip()
+            for statement in statements
+            if statement.lstrip().startswith(("INSERT", "UPDATE"))
+            and "timesheet_billing_" in statement.split("(")[0]
+        ]
+        self.assertEqual(
+            written,
+            [
+                'INSERT INTO "timesheet_billing_week"',
+                'INSERT INTO "timesheet_billing_approval_log"',
+            ],
+        )
+        week = self.env["timesheet.billing.week"].search(
+            [("employee_id", "=", self.ann.id), ("date_start", "=", "2026-03-02")]
+        )
+        self.assertEqual(week.date_end, date(2026, 3, 8))
+        self.assertEqual(week.user_id, self.timesheet_user)
+        log = week.approval_log_ids
+        self.assertEqual((log.employee_id, log.company_id), (self.ann, week.company_id))
+
     def _insert_copies(self, line, count):
         """``count`` copies of ``line`` by other employees over 20 days from
         its date, in one INSERT: a big project's history, as sums see it."""
