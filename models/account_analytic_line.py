@@ -1244,10 +1244,9 @@ class AccountAnalyticLine(models.Model):
             return
         # The scope holds every line of the batch's employees on the batch's
         # days (_get_same_day_domain()): their totals are summed from it.
+        days = set(timesheets.mapped("date"))
         whole_days = {
-            (employee, day)
-            for employee in timesheets.employee_id.ids
-            for day in timesheets.mapped("date")
+            (employee, day) for employee in timesheets.employee_id.ids for day in days
         }
         violations, overflows = self.env["timesheet.billing.rule"]._evaluate(
             scope, whole_days=whole_days
