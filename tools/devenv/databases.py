@@ -109,6 +109,10 @@ def run_pytest(odoo, database, junit, targets, rootdir, *arguments):
             f"--junitxml={junit}",
             # an HTTP server for the browser tours
             "--odoo-http",
+            # Odoo's warnings and errors, and the requests of the tours, in the
+            # report of a failed test (pytest-odoo's default shows none)
+            "--odoo-log-level=warn",
+            "--odoo-extra=log-handler=werkzeug:INFO",
             # Odoo's pinned libraries import modules Python deprecates.
             "-W",
             "ignore::DeprecationWarning:passlib.utils",
