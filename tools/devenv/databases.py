@@ -113,6 +113,10 @@ def run_pytest(odoo, database, junit, targets, rootdir, *arguments):
             # report of a failed test (pytest-odoo's default shows none)
             "--odoo-log-level=warn",
             "--odoo-extra=log-handler=werkzeug:INFO",
+            # not its error about importing the test framework outside Odoo's
+            # test mode: pytest-odoo imports it so (the tests' own loggers and
+            # the browser's are others)
+            "--odoo-extra=log-handler=odoo.tests.common:CRITICAL",
             # Odoo's pinned libraries import modules Python deprecates.
             "-W",
             "ignore::DeprecationWarning:passlib.utils",
