@@ -9,6 +9,7 @@ row instead of one.
 
 from collections import defaultdict
 from datetime import timedelta
+from itertools import product
 
 from odoo import fields
 from odoo.tools import SQL, float_compare
@@ -73,46 +74,40 @@ class RuleContext:
 
     def daily_totals(self):
         """Hours per (employee, day), all lines of those days included."""
-        days = {(line.employee_id.id, line.date) for line in self.lines}
-        if self._daily is None and days <= self.whole_days:
-            daily = defaultdict(float)
-            for line in self.logged:
-                if (line.employee_id.id, line.date) in days:
-                    daily[line.employee_id.id, line.date] += line.unit_amount
-            self._daily = dict(daily)
         if self._daily is None:
-            employees = set(self.lines.employee_id.ids)
-            days = set(self.lines.mapped("date"))
-            pending = self._pending(DAILY_FIELDS)
-            # SQL, not _read_group(): read on every entry, the ORM's grouping
-            # machinery costs more than the query.
-            rows = self.env.execute_query(
-                SQL(
-                    """
-                    SELECT employee_id, date, SUM(unit_amount)
-                      FROM account_analytic_line
-                     WHERE project_id IS NOT NULL
-                       AND employee_id = ANY(%s) AND date = ANY(%s)
-                       AND id != ALL(%s)
-                     GROUP BY employee_id, date
-                    """,
-                    sorted(employees),
-                    sorted(days),
-                    pending.ids,
-                )
-            )
-            daily = defaultdict(float)
-            for employee, day, hours in rows:
-                daily[employee, day] += hours
-            for line in pending:
-                if (
-                    line.project_id
-                    and line.employee_id.id in employees
-                    and line.date in days
-                ):
-                    daily[line.employee_id.id, line.date] += line.unit_amount
-            self._daily = dict(daily)
+            days = {(line.employee_id.id, line.date) for line in self.lines}
+            if days <= self.whole_days:
+                # every line of those days is at hand: no query
+                self._daily = _sum_days(self.logged, days)
+            else:
+                self._daily = self._read_daily_totals(days)
         return self._daily
+
+    def _read_daily_totals(self, days):
+        employees = sorted({employee for employee, _day in days})
+        dates = sorted({day for _employee, day in days})
+        pending = self._pending(DAILY_FIELDS)
+        # SQL, not _read_group(): read on every entry, the ORM's grouping
+        # machinery costs more than the query.
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT employee_id, date, SUM(unit_amount)
+                  FROM account_analytic_line
+                 WHERE project_id IS NOT NULL
+                   AND employee_id = ANY(%s) AND date = ANY(%s)
+                   AND id != ALL(%s)
+                 GROUP BY employee_id, date
+                """,
+                employees,
+                dates,
+                pending.ids,
+            )
+        )
+        daily = _sum_days(pending, set(product(employees, dates)))
+        for employee, day, hours in rows:
+            daily[employee, day] = daily.get((employee, day), 0.0) + hours
+        return daily
 
     def budget_overruns(self):
         """``{line: (message, policy, overflow_hours)}`` for lines that go over
@@ -317,3 +312,14 @@ class RuleContext:
                 min(overflow_hours, line.billable_hours),
             )
         return found
+
+
+def _sum_days(lines, days):
+    """Hours of ``lines`` (those with a project) per (employee, day) of
+    ``days``."""
+    daily = defaultdict(float)
+    for line in lines:
+        key = (line.employee_id.id, line.date)
+        if line.project_id and key in days:
+            daily[key] += line.unit_amount
+    return dict(daily)
