@@ -1,13 +1,17 @@
 """The databases ./dev builds, copies and tests in, and the pytest runs on them."""
 
 import hashlib
+import os
 import shutil
 import subprocess
 import time
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from odoo_runner import ADDON, module_depends
 
+# pytest plugins of ./dev test (-p)
+PLUGINS = Path(__file__).resolve().parent / "pytest_plugins"
 TEMPLATE_PREFIX = f"{ADDON}_base_"
 
 
@@ -117,6 +121,9 @@ def run_pytest(odoo, database, junit, targets, rootdir, *arguments):
             # test mode: pytest-odoo imports it so (the tests' own loggers and
             # the browser's are others)
             "--odoo-extra=log-handler=odoo.tests.common:CRITICAL",
+            # the manifests read before the first request (see the plugin)
+            "-p",
+            "odoo_statics_warmup",
             # Odoo's pinned libraries import modules Python deprecates.
             "-W",
             "ignore::DeprecationWarning:passlib.utils",
@@ -124,7 +131,12 @@ def run_pytest(odoo, database, junit, targets, rootdir, *arguments):
             "ignore::DeprecationWarning:babel.messages.catalog",
             *arguments,
         ],
-        env=odoo.process_env(),
+        env={
+            **odoo.process_env(),
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(PLUGINS), odoo.process_env().get("PYTHONPATH")])
+            ),
+        },
         check=False,
     ).returncode
 
